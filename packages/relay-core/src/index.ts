@@ -1,0 +1,2 @@
+// Public surface of @guruconnect/relay-core. Filled in by its issue.
+export {};

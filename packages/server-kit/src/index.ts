@@ -1,0 +1,2 @@
+// Public surface of @guruconnect/server-kit. Filled in by its issue.
+export {};

@@ -1,0 +1,2 @@
+// Public surface of @guruconnect/viewer-element. Filled in by its issue.
+export {};
