@@ -1,7 +1,7 @@
 // Workspace rules from DESIGN.md, checked on the source tree: each package's public names come
 // only from its src/index.ts, and packages import only whom the design allows.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -21,6 +21,7 @@ const allowed: Record<string, string[]> = {
 
 function sourceFiles(dir: string): string[] {
   const out: string[] = [];
+  if (!existsSync(dir)) return out;
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
     if (name === 'node_modules' || name === 'dist') continue;
