@@ -76,8 +76,8 @@ describe('loadConfig', () => {
 
   it('names unreadable TLS files', () => {
     expect(problems({ GC_TLS_CERT: 'nope.pem', GC_TLS_KEY: 'nope.key' })).toEqual([
-      'GC_TLS_CERT: cannot read ' + join(dir, 'nope.pem') + ' (ENOENT)',
-      'GC_TLS_KEY: cannot read ' + join(dir, 'nope.key') + ' (ENOENT)',
+      `GC_TLS_CERT: cannot read ${join(dir, 'nope.pem')} (ENOENT)`,
+      `GC_TLS_KEY: cannot read ${join(dir, 'nope.key')} (ENOENT)`,
     ]);
   });
 });
