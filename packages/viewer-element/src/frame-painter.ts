@@ -1,0 +1,146 @@
+import type { Rect, VideoFrame } from '@guruconnect/protocol';
+import { Codec } from '@guruconnect/protocol';
+import { ViewerError, ViewerErrorCode } from './viewer-error.js';
+import type { ZstdDecoder } from './zstd-decoder.js';
+
+export interface FramePainterOptions {
+  /** The canvas frames are painted on; its pixel size follows the remote display. Required. */
+  canvas: HTMLCanvasElement;
+  /** Resolves to the zstd decoder (awaited before the first zstd rectangle). Required. */
+  decoder: Promise<ZstdDecoder>;
+  /** Largest display side accepted, in pixels. Default 16384 (a bigger frame is a decode error). */
+  maxDisplaySide?: number;
+}
+
+/** What painting one frame did. */
+export interface PaintResult {
+  /** The canvas changed size (and lost its content) before this frame was painted. */
+  readonly resized: boolean;
+  /** Set when a rectangle used a codec this viewer does not know; the rest of the frame was skipped. */
+  readonly unknownCodec?: number;
+}
+
+const IMAGE_CACHE_SIZE = 8;
+
+/**
+ * Paints `VideoFrame`s onto a canvas: zstd and raw BGRA rectangles are swizzled to RGBA (with
+ * alpha forced opaque, since X servers leave the padding byte of 32-bit pixels undefined) and
+ * put at their position; JPEG rectangles are decoded by the browser. Frames must be painted in
+ * order, one at a time (the caller chains them).
+ */
+export class FramePainter {
+  readonly #canvas: HTMLCanvasElement;
+  readonly #ctx: CanvasRenderingContext2D;
+  readonly #decoder: Promise<ZstdDecoder>;
+  readonly #maxSide: number;
+  /** Reused ImageData by size: putImageData copies, so one buffer per rectangle size is enough. */
+  readonly #images = new Map<string, ImageData>();
+
+  constructor(options: FramePainterOptions) {
+    this.#canvas = options.canvas;
+    const ctx = options.canvas.getContext('2d', { alpha: false });
+    if (ctx === null) throw new ViewerError(ViewerErrorCode.Decode, 'canvas 2d context is not available');
+    this.#ctx = ctx;
+    this.#decoder = options.decoder;
+    this.#maxSide = options.maxDisplaySide ?? 16384;
+  }
+
+  /**
+   * Paints every rectangle of `frame`. Throws {@link ViewerError} `GC_ERR_VIEWER_DECODE` for a
+   * rectangle that is out of bounds or does not decode (rectangles before it stay painted).
+   */
+  async paint(frame: VideoFrame): Promise<PaintResult> {
+    const { displayWidth: width, displayHeight: height } = frame;
+    if (width === 0 || height === 0 || width > this.#maxSide || height > this.#maxSide) {
+      throw new ViewerError(ViewerErrorCode.Decode, `invalid display size ${width}×${height}`);
+    }
+    let resized = false;
+    if (this.#canvas.width !== width || this.#canvas.height !== height) {
+      this.#canvas.width = width;
+      this.#canvas.height = height;
+      resized = true;
+    }
+    for (const rect of frame.rects) {
+      if (rect.width === 0 || rect.height === 0) continue;
+      if (rect.x + rect.width > width || rect.y + rect.height > height) {
+        throw new ViewerError(
+          ViewerErrorCode.Decode,
+          `rectangle ${rect.width}×${rect.height}+${rect.x}+${rect.y} lies outside the ${width}×${height} display`,
+        );
+      }
+      switch (rect.codec) {
+        case Codec.ZSTD_BGRA: {
+          const decoder = await this.#decoder;
+          this.#putBgra(rect, decoder.decode(rect.payload, rect.width * rect.height * 4));
+          break;
+        }
+        case Codec.RAW_BGRA:
+          if (rect.payload.byteLength !== rect.width * rect.height * 4) {
+            throw new ViewerError(
+              ViewerErrorCode.Decode,
+              `raw rectangle has ${rect.payload.byteLength} bytes, expected ${rect.width * rect.height * 4}`,
+            );
+          }
+          this.#putBgra(rect, rect.payload);
+          break;
+        case Codec.JPEG:
+          await this.#drawJpeg(rect);
+          break;
+        default:
+          return { resized, unknownCodec: rect.codec };
+      }
+    }
+    return { resized };
+  }
+
+  #putBgra(rect: Rect, bgra: Uint8Array): void {
+    const image = this.#image(rect.width, rect.height);
+    bgraToRgba(bgra, image.data);
+    this.#ctx.putImageData(image, rect.x, rect.y);
+  }
+
+  async #drawJpeg(rect: Rect): Promise<void> {
+    let bitmap: ImageBitmap;
+    try {
+      bitmap = await createImageBitmap(
+        new Blob([rect.payload as Uint8Array<ArrayBuffer>], { type: 'image/jpeg' }),
+      );
+    } catch (cause) {
+      throw new ViewerError(ViewerErrorCode.Decode, 'JPEG rectangle failed to decode', { cause });
+    }
+    try {
+      this.#ctx.drawImage(bitmap, rect.x, rect.y, rect.width, rect.height);
+    } finally {
+      bitmap.close();
+    }
+  }
+
+  #image(width: number, height: number): ImageData {
+    const key = `${width}x${height}`;
+    let image = this.#images.get(key);
+    if (image === undefined) {
+      image = new ImageData(width, height);
+      if (this.#images.size >= IMAGE_CACHE_SIZE) {
+        const oldest = this.#images.keys().next().value as string;
+        this.#images.delete(oldest);
+      }
+      this.#images.set(key, image);
+    }
+    return image;
+  }
+}
+
+/**
+ * BGRA → RGBA with alpha 255, one 32-bit word per pixel (little-endian, as every browser is).
+ * `src` and `dst` must hold the same number of pixels.
+ */
+export function bgraToRgba(src: Uint8Array, dst: Uint8ClampedArray): void {
+  const aligned = src.byteOffset % 4 === 0 ? src : src.slice();
+  const from = new Uint32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength >>> 2);
+  const to = new Uint32Array(dst.buffer, dst.byteOffset, dst.byteLength >>> 2);
+  const n = from.length;
+  for (let i = 0; i < n; i++) {
+    const v = from[i]!;
+    to[i] = 0xff000000 | (v & 0xff00) | ((v >>> 16) & 0xff) | ((v & 0xff) << 16);
+  }
+}
