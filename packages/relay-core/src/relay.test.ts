@@ -73,7 +73,10 @@ describe('routing', () => {
     await agent.waitForKind('viewerPresence');
     for (let i = 0; i < 300; i++) {
       // The viewer tries to pass as someone else; the relay's stamp wins.
-      viewer.send({ viewerId: 'forged', payload: { case: 'keyEvent', value: { keysym: 0x61 + (i % 26), down: i % 2 === 0 } } });
+      viewer.send({
+        viewerId: 'forged',
+        payload: { case: 'keyEvent', value: { keysym: 0x61 + (i % 26), down: i % 2 === 0 } },
+      });
     }
     await agent.waitFor(() => agent.received.filter((e) => e.payload.case === 'keyEvent').length === 300);
     const keys = agent.received.filter((e) => e.payload.case === 'keyEvent');
@@ -118,7 +121,8 @@ describe('consent gate', () => {
     const request = await agent.waitForKind('consentRequest');
     expect(request.payload.case === 'consentRequest' && request.payload.value.technicianName).toBe('Ada');
     await viewer.waitFor(
-      (e) => e.payload.case === 'sessionState' && e.payload.value.state === SessionState_State.AWAITING_CONSENT,
+      (e) =>
+        e.payload.case === 'sessionState' && e.payload.value.state === SessionState_State.AWAITING_CONSENT,
     );
     agent.send(videoFrame(1, 1000, true));
     viewer.send({ payload: { case: 'keyEvent', value: { keysym: 0x61, down: true } } });
@@ -208,7 +212,9 @@ describe('refusals', () => {
     h = await startHarness();
     const agent = new TestClient(`ws://127.0.0.1:${h.port}/v1/agent`);
     await agent.opened;
-    agent.send({ payload: { case: 'agentHello', value: { credential: { case: 'agentKey', value: 'nope' } } } });
+    agent.send({
+      payload: { case: 'agentHello', value: { credential: { case: 'agentKey', value: 'nope' } } },
+    });
     expect((await agent.closed).code).toBe(4001);
     expect(agent.kinds()).toEqual(['error', 'closeNotice']);
   });
@@ -268,7 +274,10 @@ describe('policy', () => {
     v2.send({ payload: { case: 'keyEvent', value: { keysym: 1, down: true } } });
     expect((await v2.closed).code).toBe(1008);
     const violations = h.events.filter((e) => e.type === 'violation');
-    expect(violations.map((v) => v.type === 'violation' && v.code)).toEqual(['wrong_role', 'channel_not_granted']);
+    expect(violations.map((v) => v.type === 'violation' && v.code)).toEqual([
+      'wrong_role',
+      'channel_not_granted',
+    ]);
     expect(violations[0]).toMatchObject({ role: 'viewer', sessionId: 's1' });
   });
 
@@ -348,7 +357,9 @@ describe('lifecycle', () => {
     const states = () => Object.fromEntries(h?.relay.listSessions().map((s) => [s.sessionId, s.state]) ?? []);
     expect(states()).toEqual({ s1: SessionState_State.ACTIVE, s2: SessionState_State.WAITING_FOR_AGENT });
     await v1.close();
-    await v2.waitFor((e) => e.payload.case === 'sessionState' && e.payload.value.state === SessionState_State.ACTIVE);
+    await v2.waitFor(
+      (e) => e.payload.case === 'sessionState' && e.payload.value.state === SessionState_State.ACTIVE,
+    );
     expect(states()).toEqual({ s2: SessionState_State.ACTIVE });
   });
 
@@ -367,7 +378,11 @@ describe('lifecycle', () => {
   it('lists sessions and counts for metrics', async () => {
     h = await startHarness();
     const agent = await connectAgent(h, h.agentKey('m1'));
-    await connectViewer(h, h.viewerToken({ sessionId: 's1', machineId: 'm1', userId: 'u1', viewerName: 'Ada' }), 's1');
+    await connectViewer(
+      h,
+      h.viewerToken({ sessionId: 's1', machineId: 'm1', userId: 'u1', viewerName: 'Ada' }),
+      's1',
+    );
     await agent.waitForKind('viewerPresence');
     agent.send(videoFrame(1, 5000, true));
     await sleep(50);

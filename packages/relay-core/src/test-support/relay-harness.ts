@@ -80,7 +80,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     hookCalls,
     agentKey(machineId) {
       const key = `cak_${machineId}_${n++}`;
-      keys.set(key, { machineId, machineName: `host-${machineId}`, mode: SessionMode.UNATTENDED, keyId: key });
+      keys.set(key, {
+        machineId,
+        machineName: `host-${machineId}`,
+        mode: SessionMode.UNATTENDED,
+        keyId: key,
+      });
       return key;
     },
     supportCode(machineId, sessionId) {
@@ -156,11 +161,7 @@ export class TestClient {
   }
 
   /** Resolves with the first received envelope (from `from` on) matching `predicate`. */
-  async waitFor(
-    predicate: (envelope: Envelope) => boolean,
-    timeoutMs = 5000,
-    from = 0,
-  ): Promise<Envelope> {
+  async waitFor(predicate: (envelope: Envelope) => boolean, timeoutMs = 5000, from = 0): Promise<Envelope> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.received.slice(from).find(predicate);
@@ -193,7 +194,11 @@ export class TestClient {
   }
 }
 
-export async function connectAgent(h: Harness, credential: string, viaSupportCode = false): Promise<TestClient> {
+export async function connectAgent(
+  h: Harness,
+  credential: string,
+  viaSupportCode = false,
+): Promise<TestClient> {
   const agent = new TestClient(`ws://127.0.0.1:${h.port}/v1/agent`);
   await agent.opened;
   agent.send({
