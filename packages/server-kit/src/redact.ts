@@ -5,7 +5,8 @@
  */
 
 /** Field names whose values are never kept, whatever they hold. */
-const SECRET_KEY = /pass(word)?|secret|hash|token|authorization|cookie|totp|otp|api_?key|agent_?key|enrollment_?key|integration_?key|support_?code|signing/i;
+const SECRET_KEY =
+  /pass(word)?|secret|hash|token|authorization|cookie|totp|otp|api_?key|agent_?key|enrollment_?key|integration_?key|support_?code|signing/i;
 
 /** Secret-shaped substrings: prefixed keys, JWTs, argon2 hashes, bare SHA-256 digests, support codes. */
 const SECRET_VALUE = [

@@ -32,7 +32,11 @@ export function generateSecret(prefix: SecretPrefix): string {
 
 /** True when `value` looks like a secret of that kind (cheap shape check before any lookup). */
 export function hasSecretShape(value: string, prefix: SecretPrefix): boolean {
-  return value.length === prefix.length + BODY_LENGTH && value.startsWith(prefix) && /^[0-9A-Za-z]+$/.test(value.slice(prefix.length));
+  return (
+    value.length === prefix.length + BODY_LENGTH &&
+    value.startsWith(prefix) &&
+    /^[0-9A-Za-z]+$/.test(value.slice(prefix.length))
+  );
 }
 
 /**

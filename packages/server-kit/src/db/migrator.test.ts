@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DRIVERS, type TestDatabase, openTestDatabase } from '../test-support/test-databases.js';
+import { DRIVERS, openTestDatabase, type TestDatabase } from '../test-support/test-databases.js';
 import { migrate } from './migrator.js';
 
 describe.each(DRIVERS)('migrations on %s', (driver) => {

@@ -27,7 +27,9 @@ export interface MigrationResult {
  * since is refused (GC_ERR_MIGRATION) rather than silently skipped.
  */
 export async function migrate(db: Db, dir = MIGRATIONS_DIR): Promise<MigrationResult> {
-  const journal = JSON.parse(await readFile(`${dir}/meta/_journal.json`, 'utf8')) as { entries: JournalEntry[] };
+  const journal = JSON.parse(await readFile(`${dir}/meta/_journal.json`, 'utf8')) as {
+    entries: JournalEntry[];
+  };
   const files = await Promise.all(
     journal.entries.map(async (entry) => {
       const text = await readFile(`${dir}/${entry.tag}.sql`, 'utf8');
@@ -43,9 +45,9 @@ export async function migrate(db: Db, dir = MIGRATIONS_DIR): Promise<MigrationRe
         ),
       );
       const done = new Map(
-        rowsOf<{ tag: string; hash: string }>(await tx.execute(sql.raw('select tag, hash from gc_migrations'))).map(
-          (row) => [row.tag, row.hash],
-        ),
+        rowsOf<{ tag: string; hash: string }>(
+          await tx.execute(sql.raw('select tag, hash from gc_migrations')),
+        ).map((row) => [row.tag, row.hash]),
       );
       const applied: string[] = [];
       for (const file of files) {

@@ -62,12 +62,19 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
   const { drizzle: drizzlePglite } = await import('drizzle-orm/pglite');
   let client: PGlite;
   try {
-    client = await PGliteClass.create({ ...(pgDir === undefined ? {} : { dataDir: pgDir }), extensions: { pg_trgm } });
+    client = await PGliteClass.create({
+      ...(pgDir === undefined ? {} : { dataDir: pgDir }),
+      extensions: { pg_trgm },
+    });
   } catch (err) {
     lock?.release();
-    throw new ServerKitError(ServerKitErrorCode.Internal, `Could not open PGlite: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new ServerKitError(
+      ServerKitErrorCode.Internal,
+      `Could not open PGlite: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   }
   const db = drizzlePglite({ client, schema }) as unknown as Db;
   let closed = false;
@@ -101,8 +108,7 @@ async function openPostgres(databaseUrl: string, poolSize: number, logger: Logge
   return {
     driver: 'postgres',
     db,
-    query: async <T>(text: string, params: unknown[] = []) =>
-      (await pool.query(text, params)).rows as T[],
+    query: async <T>(text: string, params: unknown[] = []) => (await pool.query(text, params)).rows as T[],
     close: async () => {
       if (closed) return;
       closed = true;

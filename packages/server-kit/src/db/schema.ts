@@ -105,9 +105,7 @@ export const machines = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    uniqueIndex('machines_kind_uid_key')
-      .on(t.kind, t.machineUid)
-      .where(sql`machine_uid is not null`),
+    uniqueIndex('machines_kind_uid_key').on(t.kind, t.machineUid).where(sql`machine_uid is not null`),
     uniqueIndex('machines_integration_device_key')
       .on(t.ownerIntegrationId, t.deviceId)
       .where(sql`device_id is not null`),
@@ -135,7 +133,10 @@ export const agentKeys = pgTable(
       .notNull()
       .references(() => machines.id, { onDelete: 'cascade' }),
   },
-  (t) => [uniqueIndex('agent_keys_hash_key').on(t.secretHash), index('agent_keys_machine_idx').on(t.machineId)],
+  (t) => [
+    uniqueIndex('agent_keys_hash_key').on(t.secretHash),
+    index('agent_keys_machine_idx').on(t.machineId),
+  ],
 );
 
 export const apiTokens = pgTable(

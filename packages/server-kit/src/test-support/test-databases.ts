@@ -10,7 +10,8 @@ import { openDatabase } from '../db/open-database.js';
 export const DRIVERS = ['pglite', 'postgres'] as const;
 export type Driver = (typeof DRIVERS)[number];
 
-export const POSTGRES_ADMIN_URL = process.env.GC_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const POSTGRES_ADMIN_URL =
+  process.env.GC_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export interface TestDatabase {
   database: Database;
@@ -32,7 +33,9 @@ async function adminQuery(text: string): Promise<void> {
 }
 
 /** A fresh, empty database of that driver: a temp PGlite dir, or a new PostgreSQL database. */
-export async function createEmptyDatabase(driver: Driver): Promise<{ location: string; drop(): Promise<void> }> {
+export async function createEmptyDatabase(
+  driver: Driver,
+): Promise<{ location: string; drop(): Promise<void> }> {
   if (driver === 'pglite') {
     const dir = mkdtempSync(join(tmpdir(), 'gc-server-kit-'));
     return { location: dir, drop: async () => rmSync(dir, { recursive: true, force: true }) };
@@ -44,7 +47,10 @@ export async function createEmptyDatabase(driver: Driver): Promise<{ location: s
   return { location: url.toString(), drop: () => adminQuery(`drop database if exists ${name} with (force)`) };
 }
 
-export async function openTestDatabase(driver: Driver, options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+export async function openTestDatabase(
+  driver: Driver,
+  options: { migrate?: boolean } = {},
+): Promise<TestDatabase> {
   const empty = await createEmptyDatabase(driver);
   const database = await openDatabase({
     ...(driver === 'pglite' ? { dataDir: empty.location } : { databaseUrl: empty.location }),
