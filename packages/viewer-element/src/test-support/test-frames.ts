@@ -1,0 +1,116 @@
+// Known pixels for the viewer tests and benchmarks: BGRA sources, their zstd encoding, and a
+// model of the remote screen that says what the canvas must hold after each rectangle.
+import type { EnvelopeInit } from '@guruconnect/protocol';
+import { Codec } from '@guruconnect/protocol';
+import { compress } from '@mongodb-js/zstd';
+
+/** Deterministic noisy BGRA pixels (alpha 255 unless `alpha` is given). */
+export function bgraPattern(width: number, height: number, seed: number, alpha = 255): Buffer {
+  const out = Buffer.alloc(width * height * 4);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < out.length; i += 4) {
+    // xorshift32: cheap, deterministic, and every channel value occurs.
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    out[i] = s & 0xff;
+    out[i + 1] = (s >>> 8) & 0xff;
+    out[i + 2] = (s >>> 16) & 0xff;
+    out[i + 3] = alpha;
+  }
+  return out;
+}
+
+/** A plain-colour BGRA block. */
+export function bgraSolid(width: number, height: number, [b, g, r]: [number, number, number]): Buffer {
+  const out = Buffer.alloc(width * height * 4);
+  for (let i = 0; i < out.length; i += 4) {
+    out[i] = b;
+    out[i + 1] = g;
+    out[i + 2] = r;
+    out[i + 3] = 255;
+  }
+  return out;
+}
+
+export function zstd(bgra: Buffer, level = 3): Promise<Buffer> {
+  return compress(bgra, level);
+}
+
+export interface TestRect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  codec: Codec;
+  /** The source pixels (BGRA) — what the canvas must show. */
+  bgra: Buffer;
+  /** What goes on the wire (zstd of `bgra`, or `bgra` itself for raw). */
+  payload: Uint8Array;
+}
+
+export async function rect(
+  x: number,
+  y: number,
+  bgra: Buffer,
+  width: number,
+  height: number,
+  codec: Codec = Codec.ZSTD_BGRA,
+): Promise<TestRect> {
+  const payload = codec === Codec.ZSTD_BGRA ? await zstd(bgra) : bgra;
+  return { x, y, width, height, codec, bgra, payload };
+}
+
+/** The remote screen as RGBA, updated rectangle by rectangle like the viewer's canvas should be. */
+export class ScreenModel {
+  readonly rgba: Buffer;
+
+  constructor(
+    readonly width: number,
+    readonly height: number,
+  ) {
+    this.rgba = Buffer.alloc(width * height * 4);
+  }
+
+  apply(r: TestRect): void {
+    for (let row = 0; row < r.height; row++) {
+      for (let col = 0; col < r.width; col++) {
+        const src = (row * r.width + col) * 4;
+        const dst = ((r.y + row) * this.width + r.x + col) * 4;
+        this.rgba[dst] = r.bgra[src + 2]!;
+        this.rgba[dst + 1] = r.bgra[src + 1]!;
+        this.rgba[dst + 2] = r.bgra[src]!;
+        this.rgba[dst + 3] = 255;
+      }
+    }
+  }
+}
+
+export function videoFrame(
+  sequence: number,
+  display: { id: string; width: number; height: number },
+  rects: readonly TestRect[],
+  keyFrame: boolean,
+): EnvelopeInit {
+  return {
+    payload: {
+      case: 'videoFrame',
+      value: {
+        sequence: BigInt(sequence),
+        displayId: display.id,
+        displayWidth: display.width,
+        displayHeight: display.height,
+        keyFrame,
+        captureTimeUs: BigInt(1_000_000 + sequence),
+        rects: rects.map((r) => ({
+          x: r.x,
+          y: r.y,
+          width: r.width,
+          height: r.height,
+          codec: r.codec,
+          payload: r.payload,
+        })),
+      },
+    },
+  };
+}

@@ -1,0 +1,150 @@
+// Entry of the test page bundled by viewer-harness.ts: registers <gc-viewer> the way an
+// integrator does and exposes a few helpers to the Node side through `window.gcTest`.
+import { defineGcViewer, type GcViewer } from '@guruconnect/viewer-element';
+
+defineGcViewer();
+
+export interface RecordedEvent {
+  type: string;
+  [field: string]: unknown;
+}
+
+export interface CreateOptions {
+  id: string;
+  server: string;
+  session: string;
+  token?: string;
+  width?: number;
+  height?: number;
+  scale?: 'fit' | 'actual';
+  viewOnly?: boolean;
+  /** Install a tokenProvider returning `${prefix}-1`, `${prefix}-2`, … */
+  tokenPrefix?: string;
+  maxReconnectAttempts?: number;
+}
+
+const EVENT_TYPES = [
+  'gc-connected',
+  'gc-disconnected',
+  'gc-error',
+  'gc-consent-pending',
+  'gc-consent-granted',
+  'gc-consent-declined',
+  'gc-displays-changed',
+  'gc-resize',
+];
+const events = new Map<string, RecordedEvent[]>();
+
+function viewer(id: string): GcViewer {
+  const el = document.getElementById(id);
+  if (el === null) throw new Error(`no element #${id}`);
+  return el as GcViewer;
+}
+
+function screen(id: string): HTMLCanvasElement {
+  return viewer(id).shadowRoot!.querySelector<HTMLCanvasElement>('canvas.screen')!;
+}
+
+const gcTest = {
+  create(options: CreateOptions): void {
+    const el = document.createElement('gc-viewer');
+    el.id = options.id;
+    el.style.width = `${options.width ?? 800}px`;
+    el.style.height = `${options.height ?? 450}px`;
+    el.scale = options.scale ?? 'fit';
+    el.viewOnly = options.viewOnly ?? false;
+    el.server = options.server;
+    el.session = options.session;
+    if (options.maxReconnectAttempts !== undefined) el.maxReconnectAttempts = options.maxReconnectAttempts;
+    if (options.tokenPrefix !== undefined) {
+      let n = 0;
+      el.tokenProvider = async () => `${options.tokenPrefix}-${++n}`;
+    }
+    el.token = options.token ?? '';
+    const log: RecordedEvent[] = [];
+    events.set(options.id, log);
+    for (const type of EVENT_TYPES) {
+      el.addEventListener(type, (event) => {
+        const record: RecordedEvent = { type };
+        for (const key of [
+          'code',
+          'reason',
+          'message',
+          'willRetry',
+          'width',
+          'height',
+          'control',
+          'activeDisplayId',
+        ]) {
+          if (key in event) record[key] = (event as unknown as Record<string, unknown>)[key];
+        }
+        log.push(record);
+      });
+    }
+    document.body.append(el);
+  },
+  remove(id: string): void {
+    viewer(id).remove();
+  },
+  events(id: string): RecordedEvent[] {
+    return events.get(id) ?? [];
+  },
+  status(id: string): { text: string; hidden: boolean; state: string } {
+    const status = viewer(id).shadowRoot!.querySelector<HTMLElement>('[part=status]')!;
+    return {
+      text: status.textContent?.trim() ?? '',
+      hidden: status.hidden,
+      state: viewer(id).connectionState.kind,
+    };
+  },
+  /** RGBA bytes of a canvas region, base64. */
+  pixels(id: string, x: number, y: number, width: number, height: number): string {
+    const canvas = screen(id);
+    const data = canvas.getContext('2d')!.getImageData(x, y, width, height).data;
+    let binary = '';
+    for (let i = 0; i < data.length; i += 0x8000) {
+      binary += String.fromCharCode(...data.subarray(i, i + 0x8000));
+    }
+    return btoa(binary);
+  },
+  canvasSize(id: string): { width: number; height: number } {
+    const canvas = screen(id);
+    return { width: canvas.width, height: canvas.height };
+  },
+  /** The canvas's CSS box in page coordinates. */
+  canvasBox(id: string): { left: number; top: number; width: number; height: number } {
+    const box = screen(id).getBoundingClientRect();
+    return { left: box.left, top: box.top, width: box.width, height: box.height };
+  },
+  cursorBox(id: string): { left: number; top: number; width: number; height: number; display: string } {
+    const cursor = viewer(id).shadowRoot!.querySelector<HTMLCanvasElement>('canvas.cursor')!;
+    const box = cursor.getBoundingClientRect();
+    return {
+      left: box.left,
+      top: box.top,
+      width: box.width,
+      height: box.height,
+      display: cursor.style.display,
+    };
+  },
+  focus(id: string): void {
+    screen(id).focus();
+  },
+  blur(id: string): void {
+    screen(id).blur();
+  },
+  /** Dispatches a synthetic key event on the screen, as a layout the test machine lacks would produce. */
+  key(id: string, type: 'keydown' | 'keyup', key: string, code: string): boolean {
+    const event = new KeyboardEvent(type, { key, code, bubbles: true, composed: true, cancelable: true });
+    screen(id).dispatchEvent(event);
+    return event.defaultPrevented;
+  },
+  viewer,
+};
+
+declare global {
+  interface Window {
+    gcTest: typeof gcTest;
+  }
+}
+window.gcTest = gcTest;
