@@ -99,7 +99,7 @@ export function can(principal: Principal | undefined, action: Action, resource?:
   if (principal === undefined) return false;
   if (principal.kind === 'user') {
     const rights = ROLE_RIGHTS[principal.role];
-    return rights !== undefined && rights.has(action);
+    return rights?.has(action) === true;
   }
   if (principal.kind === 'integration') {
     if (!INTEGRATION_RIGHTS.has(action)) return false;
