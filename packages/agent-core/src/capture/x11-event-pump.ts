@@ -68,7 +68,8 @@ export class X11EventPump {
     const event = this.#event;
     const rects: PixelRect[] = [];
     let cursor = false;
-    const cursorType = this.#options.fixesEventBase === undefined ? -2 : this.#options.fixesEventBase + X_FIXES_CURSOR_NOTIFY;
+    const cursorType =
+      this.#options.fixesEventBase === undefined ? -2 : this.#options.fixesEventBase + X_FIXES_CURSOR_NOTIFY;
     while (lib.XPending(handle) > 0) {
       lib.XNextEvent(handle, event);
       const type = event.readInt32LE(0) & 0x7f;

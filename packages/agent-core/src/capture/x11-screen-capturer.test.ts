@@ -150,7 +150,9 @@ describe('X11ScreenCapturer', () => {
   it('refuses an unknown display and a rectangle outside the display', () => {
     const capturer = new X11ScreenCapturer({ display: xvfb.display });
     try {
-      expect(() => capturer.capture('nope')).toThrow(expect.objectContaining({ code: 'GC_ERR_AGENT_UNKNOWN_DISPLAY' }));
+      expect(() => capturer.capture('nope')).toThrow(
+        expect.objectContaining({ code: 'GC_ERR_AGENT_UNKNOWN_DISPLAY' }),
+      );
       const id = capturer.displays()[0]!.id;
       expect(() => capturer.capture(id, { x: 1200, y: 0, width: 100, height: 10 })).toThrow(/outside/);
     } finally {
@@ -160,7 +162,10 @@ describe('X11ScreenCapturer', () => {
 
   it('fails clearly when no X display is reachable', () => {
     expect(() => new X11ScreenCapturer({ display: ':987' })).toThrow(
-      expect.objectContaining({ code: 'GC_ERR_AGENT_NO_DISPLAY', message: expect.stringMatching(/terminal-only/) }),
+      expect.objectContaining({
+        code: 'GC_ERR_AGENT_NO_DISPLAY',
+        message: expect.stringMatching(/terminal-only/),
+      }),
     );
   });
 });

@@ -179,7 +179,17 @@ export class X11ScreenCapturer implements ScreenCapturer {
     this.#assertOpen();
     const rx = [0];
     const ry = [0];
-    const ok = this.#conn.lib.XQueryPointer(this.#conn.handle, this.#conn.root, [0], [0], rx, ry, [0], [0], [0]);
+    const ok = this.#conn.lib.XQueryPointer(
+      this.#conn.handle,
+      this.#conn.root,
+      [0],
+      [0],
+      rx,
+      ry,
+      [0],
+      [0],
+      [0],
+    );
     this.#pump.scheduleDrain();
     if (ok === 0) return undefined;
     return { x: rx[0] ?? 0, y: ry[0] ?? 0 };

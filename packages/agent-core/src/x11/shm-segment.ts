@@ -71,7 +71,8 @@ export class ShmSegment {
       width,
       height,
     );
-    if (image === null || image === 0n) throw new AgentError(AgentErrorCode.X11Request, 'XShmCreateImage failed');
+    if (image === null || image === 0n)
+      throw new AgentError(AgentErrorCode.X11Request, 'XShmCreateImage failed');
     try {
       assertBgrx(decodeXImage(image));
       const ok = lib.XShmGetImage(conn.handle, drawable, image, x, y, ALL_PLANES);
@@ -107,7 +108,12 @@ export function assertBgrx(info: {
   red_mask: number;
   blue_mask: number;
 }): void {
-  if (info.bits_per_pixel !== 32 || info.byte_order !== 0 || info.red_mask !== 0xff0000 || info.blue_mask !== 0xff) {
+  if (
+    info.bits_per_pixel !== 32 ||
+    info.byte_order !== 0 ||
+    info.red_mask !== 0xff0000 ||
+    info.blue_mask !== 0xff
+  ) {
     throw new AgentError(
       AgentErrorCode.X11Unavailable,
       `unsupported X visual: ${info.bits_per_pixel} bpp, byte order ${info.byte_order}, red mask 0x${info.red_mask.toString(16)} (need 24/32-bit TrueColor)`,
