@@ -3,7 +3,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { HelloResult } from '@guruconnect/protocol';
 import { Capability, Channel, CONTRACT_VERSION, Codec, SessionState_State } from '@guruconnect/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bgraPattern, bgraSolid, rect, ScreenModel, videoFrame } from './test-support/test-frames.js';
@@ -20,25 +19,8 @@ afterAll(async () => {
 
 const DISPLAY = { id: 'd1', width: 320, height: 200 };
 
-async function joinViewer(id: string, channels = [Channel.VIEW, Channel.CONTROL]): Promise<TestViewerPeer> {
-  await h.page.evaluate(
-    ([id, server]) =>
-      window.gcTest.create({ id, server, session: 'sess-1', token: `tok-${id}`, scale: 'actual' }),
-    [id, h.origin] as const,
-  );
-  const peer = await h.nextPeer();
-  await peer.next('viewerHello');
-  const hello: Partial<HelloResult> = {
-    sessionId: 'sess-1',
-    viewerId: `v-${id}`,
-    channels,
-    heartbeatIntervalMs: 60_000,
-  };
-  peer.send({ payload: { case: 'helloResult', value: hello } });
-  peer.send({
-    payload: { case: 'sessionState', value: { sessionId: 'sess-1', state: SessionState_State.ACTIVE } },
-  });
-  return peer;
+function joinViewer(id: string): Promise<TestViewerPeer> {
+  return h.join({ id, scale: 'actual' });
 }
 
 async function canvasPixels(

@@ -114,3 +114,40 @@ export function videoFrame(
     },
   };
 }
+
+/**
+ * A synthetic desktop: gradient wallpaper, a taskbar, and a window full of text-like glyph
+ * rows — content that compresses the way a real screen does.
+ */
+export function bgraDesktop(width: number, height: number): Buffer {
+  const out = Buffer.alloc(width * height * 4);
+  const win = {
+    x0: Math.round(width * 0.12),
+    y0: Math.round(height * 0.1),
+    x1: Math.round(width * 0.75),
+    y1: Math.round(height * 0.8),
+  };
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let r: number;
+      let g: number;
+      let b: number;
+      if (y >= height - 40) {
+        [r, g, b] = [32, 34, 40];
+      } else if (x >= win.x0 && x < win.x1 && y >= win.y0 && y < win.y1) {
+        const titleBar = y < win.y0 + 28;
+        const line = (y - win.y0 - 36) % 18;
+        const glyph = line >= 0 && line < 12 && ((x * 7) ^ (y * 3) ^ (x >> 3)) % 5 < 2 && x % 96 < 88;
+        [r, g, b] = titleBar ? [60, 90, 160] : glyph ? [25, 25, 25] : [250, 250, 250];
+      } else {
+        [r, g, b] = [(x * 255) / width, 90, (y * 255) / height];
+      }
+      const i = (y * width + x) * 4;
+      out[i] = b;
+      out[i + 1] = g;
+      out[i + 2] = r;
+      out[i + 3] = 255;
+    }
+  }
+  return out;
+}

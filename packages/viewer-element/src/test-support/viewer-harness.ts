@@ -8,11 +8,12 @@ import { dirname, join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { Envelope, EnvelopeInit, PayloadCase } from '@guruconnect/protocol';
-import { decodeEnvelope, encodeEnvelope } from '@guruconnect/protocol';
+import { Channel, decodeEnvelope, encodeEnvelope, SessionState_State } from '@guruconnect/protocol';
 import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { type WebSocket, WebSocketServer } from 'ws';
+import type { CreateOptions } from './viewer-test-page.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -151,6 +152,40 @@ export class ViewerHarness {
     await page.goto(`${origin}/`);
     await page.waitForFunction(() => 'gcTest' in window);
     return new ViewerHarness(server, wss, browser, page, origin);
+  }
+
+  /**
+   * Creates a `<gc-viewer>` on the page and plays the relay's side of a join: takes the hello,
+   * answers with `channels` granted and, unless `active` is false, an ACTIVE session state.
+   */
+  async join(
+    options: Omit<CreateOptions, 'server' | 'session'> & {
+      session?: string;
+      channels?: Channel[];
+      active?: boolean;
+    },
+  ): Promise<TestViewerPeer> {
+    const { channels = [Channel.VIEW, Channel.CONTROL], active = true, ...create } = options;
+    const session = options.session ?? 'sess-1';
+    await this.page.evaluate((o) => window.gcTest.create(o), {
+      token: `tok-${options.id}`,
+      ...create,
+      server: this.origin,
+      session,
+    });
+    const peer = await this.nextPeer();
+    await peer.next('viewerHello');
+    peer.send({
+      payload: {
+        case: 'helloResult',
+        value: { sessionId: session, viewerId: `v-${options.id}`, channels, heartbeatIntervalMs: 60_000 },
+      },
+    });
+    if (active)
+      peer.send({
+        payload: { case: 'sessionState', value: { sessionId: session, state: SessionState_State.ACTIVE } },
+      });
+    return peer;
   }
 
   /** The next viewer socket to connect (waits up to `timeoutMs`). */
