@@ -1,0 +1,90 @@
+import { Codec } from '@guruconnect/protocol';
+import { compress } from '@mongodb-js/zstd';
+import type { PixelRect } from '../capture/screen-capturer.js';
+
+/** One encoded rectangle, shaped like the wire `Rect`. */
+export interface EncodedRect extends PixelRect {
+  codec: Codec;
+  payload: Uint8Array;
+}
+
+export interface RectEncoderOptions {
+  /** zstd level. Default 1 (fast); bounds 1–19. */
+  zstdLevel?: number;
+  /**
+   * Rectangles larger than this many pixels are cut into horizontal stripes, compressed in
+   * parallel and kept well under the 4 MiB frame limit. Default 262 144 (1 MiB of BGRA);
+   * bounds 4096–1 048 576.
+   */
+  maxRectPixels?: number;
+}
+
+/** Pixels to encode from: BGRX rows, `stride` bytes apart, origin at display (0, 0). */
+export interface PixelSource {
+  data: Uint8Array;
+  stride: number;
+}
+
+/**
+ * Encodes rectangles as CODEC_ZSTD_BGRA: the pixels are copied out synchronously (alpha forced
+ * to 255, X servers leave it undefined), so the source may change as soon as `encode` returns;
+ * compression then runs on libuv's thread pool, rectangles in parallel.
+ */
+export class RectEncoder {
+  readonly #level: number;
+  readonly #maxPixels: number;
+
+  constructor(options: RectEncoderOptions = {}) {
+    this.#level = Math.min(19, Math.max(1, options.zstdLevel ?? 1));
+    this.#maxPixels = Math.min(1 << 20, Math.max(4096, options.maxRectPixels ?? 1 << 18));
+  }
+
+  encode(source: PixelSource, rects: readonly PixelRect[]): Promise<EncodedRect[]> {
+    const jobs: Array<Promise<EncodedRect>> = [];
+    for (const rect of rects) {
+      for (const part of this.#stripes(rect)) {
+        const raw = extract(source, part);
+        jobs.push(
+          compress(raw, this.#level).then((payload) => ({ ...part, codec: Codec.ZSTD_BGRA, payload })),
+        );
+      }
+    }
+    return Promise.all(jobs);
+  }
+
+  #stripes(rect: PixelRect): PixelRect[] {
+    if (rect.width * rect.height <= this.#maxPixels) return [rect];
+    const rows = Math.max(1, Math.floor(this.#maxPixels / rect.width));
+    const out: PixelRect[] = [];
+    for (let y = 0; y < rect.height; y += rows) {
+      out.push({ x: rect.x, y: rect.y + y, width: rect.width, height: Math.min(rows, rect.height - y) });
+    }
+    return out;
+  }
+}
+
+/** Copies `rect` of `source` into a tight BGRA buffer with opaque alpha. */
+export function extract(source: PixelSource, rect: PixelRect): Buffer {
+  const out = Buffer.allocUnsafe(rect.width * rect.height * 4);
+  const out32 = new Uint32Array(out.buffer, out.byteOffset, rect.width * rect.height);
+  const aligned = source.data.byteOffset % 4 === 0 && source.stride % 4 === 0;
+  if (aligned) {
+    const src32 = new Uint32Array(source.data.buffer, source.data.byteOffset, source.data.byteLength >>> 2);
+    const stride32 = source.stride >>> 2;
+    let o = 0;
+    for (let y = rect.y; y < rect.y + rect.height; y++) {
+      let i = y * stride32 + rect.x;
+      const end = i + rect.width;
+      while (i < end) out32[o++] = src32[i++]! | 0xff000000;
+    }
+    return out;
+  }
+  let o = 0;
+  for (let y = rect.y; y < rect.y + rect.height; y++) {
+    const start = y * source.stride + rect.x * 4;
+    out.set(source.data.subarray(start, start + rect.width * 4), o);
+    for (let a = o + 3; a < o + rect.width * 4; a += 4) out[a] = 255;
+    o += rect.width * 4;
+  }
+  return out;
+}

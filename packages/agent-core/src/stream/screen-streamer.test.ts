@@ -1,0 +1,152 @@
+import type { VideoFrame } from '@guruconnect/protocol';
+import { decompress } from '@mongodb-js/zstd';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { X11ScreenCapturer } from '../capture/x11-screen-capturer.js';
+import { XDrawClient } from '../test-support/x-draw-client.js';
+import { Xvfb } from '../test-support/xvfb.js';
+import { ScreenStreamer } from './screen-streamer.js';
+
+let xvfb: Xvfb;
+let client: XDrawClient;
+beforeAll(async () => {
+  xvfb = await Xvfb.start({ screen: '1280x800x24' });
+  await xvfb.exec('xsetroot', ['-solid', '#203040']);
+  client = new XDrawClient(xvfb.display);
+});
+afterAll(async () => {
+  client?.close();
+  await xvfb?.close();
+});
+
+interface Sent {
+  frame: VideoFrame;
+  viewerId: string;
+}
+
+function setup(options: { window?: number } = {}): {
+  capturer: X11ScreenCapturer;
+  streamer: ScreenStreamer;
+  sent: Sent[];
+  errors: unknown[];
+  close(): void;
+} {
+  const capturer = new X11ScreenCapturer({ display: xvfb.display });
+  const sent: Sent[] = [];
+  const errors: unknown[] = [];
+  const streamer = new ScreenStreamer({
+    capturer,
+    send: (frame, viewerId) => sent.push({ frame, viewerId }),
+    onError: (e) => errors.push(e),
+    ...options,
+  });
+  streamer.setDisplay(capturer.displays()[0]!);
+  return {
+    capturer,
+    streamer,
+    sent,
+    errors,
+    close() {
+      streamer.close();
+      capturer.close();
+    },
+  };
+}
+
+async function waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
+  const start = Date.now();
+  while (!predicate()) {
+    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('ScreenStreamer', () => {
+  it('sends one key frame, then one small rectangle for a change in one corner', async () => {
+    const s = setup();
+    try {
+      s.streamer.addViewer('v1');
+      await waitFor(() => s.sent.length >= 1);
+      const key = s.sent[0]!.frame;
+      expect(key.keyFrame).toBe(true);
+      expect(key.sequence).toBe(1n);
+      expect(key.displayWidth).toBe(1280);
+      const covered = key.rects.reduce((sum, r) => sum + r.width * r.height, 0);
+      expect(covered).toBe(1280 * 800);
+      const first = await decompress(Buffer.from(key.rects[0]!.payload));
+      expect([...first.subarray(0, 4)]).toEqual([0x40, 0x30, 0x20, 0xff]);
+      s.streamer.ack('v1', 1n);
+
+      const win = client.createWindow(1260, 780, 20, 20, 0x203040); // same colour: no visible change
+      client.fill(win, 0xff8000, 12, 9, 6, 5);
+      await waitFor(() => s.sent.length >= 2);
+      await sleep(100);
+      const deltas = s.sent.slice(1).flatMap((x) => x.frame.rects);
+      expect(deltas).toHaveLength(1);
+      expect(deltas[0]).toMatchObject({ x: 1272, y: 789, width: 6, height: 5 });
+      const px = await decompress(Buffer.from(deltas[0]!.payload));
+      expect(px.length).toBe(6 * 5 * 4);
+      expect([...px.subarray(0, 4)]).toEqual([0x00, 0x80, 0xff, 0xff]);
+      expect(s.sent.every((x) => x.viewerId === '')).toBe(true);
+      client.destroyWindow(win);
+      expect(s.errors).toEqual([]);
+    } finally {
+      s.close();
+    }
+  });
+
+  it('sends no frames for a static screen', async () => {
+    const s = setup();
+    try {
+      s.streamer.addViewer('v1');
+      await waitFor(() => s.sent.length >= 1);
+      s.streamer.ack('v1', 1n);
+      await sleep(5000);
+      expect(s.sent).toHaveLength(1);
+    } finally {
+      s.close();
+    }
+  }, 15_000);
+
+  it('keeps at most `window` frames in flight and accumulates damage until an ack', async () => {
+    const s = setup({ window: 2 });
+    const win = client.createWindow(0, 0, 200, 20, 0x000000);
+    try {
+      s.streamer.addViewer('v1');
+      await waitFor(() => s.sent.length >= 1); // key frame: 1 in flight
+      for (let i = 0; i < 10; i++) {
+        client.fill(win, 0x111111 * (i + 1), i * 20, 0, 20, 20);
+        await sleep(40);
+      }
+      expect(s.sent).toHaveLength(2); // the window of 2 is full
+      s.streamer.ack('v1', 2n);
+      await waitFor(() => s.sent.length >= 3);
+      await sleep(100);
+      // All damage accumulated while waiting went out together in one frame (or two, the window).
+      expect(s.sent.length).toBeLessThanOrEqual(4);
+      const painted = s.sent.slice(2).flatMap((x) => x.frame.rects);
+      const right = Math.max(...painted.map((r) => r.x + r.width));
+      expect(right).toBe(200);
+    } finally {
+      client.destroyWindow(win);
+      s.close();
+    }
+  });
+
+  it('answers a refresh with a key frame addressed to that viewer, even with a full window', async () => {
+    const s = setup({ window: 1 });
+    try {
+      s.streamer.addViewer('v1');
+      await waitFor(() => s.sent.length >= 1);
+      s.streamer.addViewer('v2');
+      await waitFor(() => s.sent.length >= 2);
+      expect(s.sent[1]).toMatchObject({ viewerId: 'v2', frame: { keyFrame: true, sequence: 2n } });
+      s.streamer.refresh('v1');
+      await waitFor(() => s.sent.length >= 3);
+      expect(s.sent[2]).toMatchObject({ viewerId: 'v1', frame: { keyFrame: true, sequence: 3n } });
+    } finally {
+      s.close();
+    }
+  });
+});

@@ -1,0 +1,287 @@
+import { create } from '@bufbuild/protobuf';
+import type { VideoFrame } from '@guruconnect/protocol';
+import { RectSchema, VideoFrameSchema } from '@guruconnect/protocol';
+import type { DisplayInfo, PixelRect, ScreenCapturer } from '../capture/screen-capturer.js';
+import { boundingBox, FrameDiffer } from '../encode/frame-differ.js';
+import { type EncodedRect, RectEncoder } from '../encode/rect-encoder.js';
+import { ViewerWindows } from './viewer-windows.js';
+
+export interface ScreenStreamerOptions {
+  capturer: ScreenCapturer;
+  /**
+   * Hands one frame to the transport. `viewerId` is '' for every viewer, or the one viewer a
+   * key frame after its refresh request is meant for.
+   */
+  send(frame: VideoFrame, viewerId: string): void;
+  /** Called with capture or encode failures; streaming continues with the next damage. Default: ignored by nobody — it is required. */
+  onError(error: unknown): void;
+  /** Most frames per second. Default 60; bounds 1–240. */
+  fps?: number;
+  /** Frames in flight per viewer before the streamer waits for acks. Default 3; bounds 1–64. */
+  window?: number;
+  /** zstd level for rectangles. Default 1; bounds 1–19. */
+  zstdLevel?: number;
+  /** Encoded bytes per VideoFrame before the rectangles are split over several frames. Default 3 MiB. */
+  maxFrameBytes?: number;
+  /** Monotonic clock in ms. Default `performance.now`. */
+  now?: () => number;
+}
+
+/** Statistics since construction, for benchmarks and diagnostics. */
+export interface StreamerStats {
+  frames: number;
+  keyFrames: number;
+  bytes: number;
+  rects: number;
+}
+
+/**
+ * Turns damage into VideoFrames: damage accumulates while no viewer has room in its window or
+ * the fps cap says wait; when a frame may go, the damaged area is captured, diffed against the
+ * last frame and the changed rectangles are encoded. A static screen sends nothing.
+ */
+export class ScreenStreamer {
+  readonly stats: StreamerStats = { frames: 0, keyFrames: 0, bytes: 0, rects: 0 };
+  readonly #capturer: ScreenCapturer;
+  readonly #options: ScreenStreamerOptions;
+  readonly #encoder: RectEncoder;
+  readonly #windows: ViewerWindows;
+  readonly #minIntervalMs: number;
+  readonly #maxFrameBytes: number;
+  readonly #now: () => number;
+  readonly #unsubscribe: () => void;
+  #display: DisplayInfo | undefined;
+  #differ: FrameDiffer | undefined;
+  #pending: PixelRect[] = [];
+  /** Viewers owed a key frame addressed to them; `broadcastKey` means everyone. */
+  readonly #keyFor = new Set<string>();
+  #broadcastKey = false;
+  #sequence = 0n;
+  #lastFrameAt = Number.NEGATIVE_INFINITY;
+  #busy = false;
+  #timer: NodeJS.Timeout | undefined;
+  #immediate: NodeJS.Immediate | undefined;
+  #closed = false;
+
+  constructor(options: ScreenStreamerOptions) {
+    this.#capturer = options.capturer;
+    this.#options = options;
+    this.#encoder = new RectEncoder({ zstdLevel: options.zstdLevel ?? 1 });
+    this.#windows = new ViewerWindows(Math.min(64, Math.max(1, options.window ?? 3)));
+    this.#minIntervalMs = 1000 / Math.min(240, Math.max(1, options.fps ?? 60));
+    this.#maxFrameBytes = options.maxFrameBytes ?? 3 * 1024 * 1024;
+    this.#now = options.now ?? (() => performance.now());
+    this.#unsubscribe = this.#capturer.onDamage((rects) => this.#onDamage(rects));
+  }
+
+  /** The display being streamed. */
+  get display(): DisplayInfo | undefined {
+    return this.#display;
+  }
+
+  /** Streams `display` from now on; every viewer gets a key frame. */
+  setDisplay(display: DisplayInfo): void {
+    this.#display = display;
+    this.#differ = new FrameDiffer({ width: display.width, height: display.height });
+    this.#pending = [];
+    this.#broadcastKey = true;
+    this.#keyFor.clear();
+    this.#schedule();
+  }
+
+  /** A viewer may now see the screen: it gets a key frame addressed to it. */
+  addViewer(viewerId: string): void {
+    this.#windows.add(viewerId);
+    if (this.#differ?.valid === true) this.#keyFor.add(viewerId);
+    else this.#broadcastKey = true;
+    this.#schedule();
+  }
+
+  removeViewer(viewerId: string): void {
+    this.#windows.remove(viewerId);
+    this.#keyFor.delete(viewerId);
+    if (this.#windows.size === 0) {
+      this.#pending = [];
+      this.#differ?.invalidate();
+    }
+  }
+
+  /** Cumulative acknowledgement: `viewerId` painted every frame up to `sequence`. */
+  ack(viewerId: string, sequence: bigint): void {
+    this.#windows.ack(viewerId, sequence);
+    this.#schedule();
+  }
+
+  /** A key frame for `viewerId` (its window is reset), or for everyone when `viewerId` is ''. */
+  refresh(viewerId: string): void {
+    if (viewerId === '' || !this.#windows.has(viewerId)) {
+      this.#broadcastKey = true;
+      this.#windows.resetAll();
+    } else {
+      this.#windows.reset(viewerId);
+      this.#keyFor.add(viewerId);
+    }
+    this.#schedule();
+  }
+
+  /** Forgets viewers and sequence numbers, e.g. for a new connection. */
+  reset(): void {
+    this.#windows.clear();
+    this.#keyFor.clear();
+    this.#pending = [];
+    this.#sequence = 0n;
+    this.#differ?.invalidate();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#unsubscribe();
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#immediate !== undefined) clearImmediate(this.#immediate);
+  }
+
+  #onDamage(rects: PixelRect[]): void {
+    const display = this.#display;
+    if (display === undefined || this.#windows.size === 0 || this.#differ?.valid !== true) return;
+    for (const r of rects) {
+      const clipped = clip(r, display);
+      if (clipped !== undefined) this.#pending.push(clipped);
+    }
+    if (this.#pending.length > 64) this.#pending = [boundingBox(this.#pending)];
+    this.#schedule();
+  }
+
+  #hasWork(): boolean {
+    return this.#broadcastKey || this.#keyFor.size > 0 || this.#pending.length > 0;
+  }
+
+  #schedule(): void {
+    if (this.#closed || this.#busy || this.#timer !== undefined || this.#immediate !== undefined) return;
+    if (this.#display === undefined || this.#windows.size === 0 || !this.#hasWork()) return;
+    // Addressed key frames answer a refresh and are not held back by windows.
+    if (this.#keyFor.size === 0 && !this.#windows.anyRoom()) return;
+    const wait = this.#lastFrameAt + this.#minIntervalMs - this.#now();
+    if (wait > 0) {
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        this.#run();
+      }, wait);
+      return;
+    }
+    // Let events already on their way (a glyph drawn in several requests) join this frame.
+    this.#immediate = setImmediate(() => {
+      this.#immediate = undefined;
+      this.#run();
+    });
+  }
+
+  #run(): void {
+    if (this.#closed || this.#busy) return;
+    this.#busy = true;
+    this.#produce()
+      .catch((error: unknown) => this.#options.onError(error))
+      .finally(() => {
+        this.#busy = false;
+        this.#schedule();
+      });
+  }
+
+  async #produce(): Promise<void> {
+    const display = this.#display;
+    const differ = this.#differ;
+    if (display === undefined || differ === undefined) return;
+    const full = { x: 0, y: 0, width: display.width, height: display.height };
+    if (this.#broadcastKey || !differ.valid) {
+      this.#broadcastKey = false;
+      this.#keyFor.clear();
+      this.#pending = [];
+      const captureUs = nowUs();
+      differ.store(this.#capturer.capture(display.id, full));
+      const rects = await this.#encoder.encode({ data: differ.previous, stride: display.width * 4 }, [full]);
+      this.#emit(rects, true, '', captureUs);
+      return;
+    }
+    if (this.#keyFor.size > 0) {
+      const viewers = [...this.#keyFor];
+      this.#keyFor.clear();
+      const captureUs = nowUs();
+      // Encoded from a fresh capture, the shared previous frame untouched: other viewers still
+      // get the changes since then as ordinary damage, which repaints the same pixels here.
+      const image = this.#capturer.capture(display.id, full);
+      const rects = await this.#encoder.encode(image, [full]);
+      for (const viewerId of viewers) {
+        if (this.#windows.has(viewerId)) this.#emit(rects, true, viewerId, captureUs);
+      }
+      return;
+    }
+    if (!this.#windows.anyRoom() || this.#pending.length === 0) return;
+    const damage = this.#pending;
+    this.#pending = [];
+    const captureUs = nowUs();
+    const changed = this.#diffDamage(display, differ, damage);
+    if (changed.length === 0) return;
+    const rects = await this.#encoder.encode({ data: differ.previous, stride: display.width * 4 }, changed);
+    this.#emit(rects, false, '', captureUs);
+  }
+
+  /** Captures the damaged area (one grab of the bounding box, or one per rectangle when they are sparse). */
+  #diffDamage(display: DisplayInfo, differ: FrameDiffer, damage: PixelRect[]): PixelRect[] {
+    const box = boundingBox(damage);
+    const area = damage.reduce((sum, r) => sum + r.width * r.height, 0);
+    const areas = damage.length <= 8 && area * 2 < box.width * box.height ? damage : [box];
+    const changed: PixelRect[] = [];
+    for (const a of areas) changed.push(...differ.diff(a, this.#capturer.capture(display.id, a)));
+    return changed;
+  }
+
+  #emit(rects: EncodedRect[], keyFrame: boolean, viewerId: string, captureUs: bigint): void {
+    if (this.#closed) return;
+    const display = this.#display!;
+    let batch: EncodedRect[] = [];
+    let bytes = 0;
+    let first = true;
+    const flush = (): void => {
+      if (batch.length === 0) return;
+      this.#sequence += 1n;
+      const frame = create(VideoFrameSchema, {
+        sequence: this.#sequence,
+        displayId: display.id,
+        displayWidth: display.width,
+        displayHeight: display.height,
+        keyFrame: keyFrame && first,
+        captureTimeUs: captureUs,
+        rects: batch.map((r) => create(RectSchema, r)),
+      });
+      first = false;
+      this.#windows.sent(viewerId, this.#sequence);
+      this.stats.frames++;
+      if (frame.keyFrame) this.stats.keyFrames++;
+      this.stats.bytes += bytes;
+      this.stats.rects += batch.length;
+      this.#lastFrameAt = this.#now();
+      this.#options.send(frame, viewerId);
+      batch = [];
+      bytes = 0;
+    };
+    for (const rect of rects) {
+      if (bytes + rect.payload.byteLength > this.#maxFrameBytes) flush();
+      batch.push(rect);
+      bytes += rect.payload.byteLength;
+    }
+    flush();
+  }
+}
+
+function clip(r: PixelRect, d: DisplayInfo): PixelRect | undefined {
+  const x0 = Math.max(r.x, d.x);
+  const y0 = Math.max(r.y, d.y);
+  const x1 = Math.min(r.x + r.width, d.x + d.width);
+  const y1 = Math.min(r.y + r.height, d.y + d.height);
+  if (x1 <= x0 || y1 <= y0) return undefined;
+  return { x: x0 - d.x, y: y0 - d.y, width: x1 - x0, height: y1 - y0 };
+}
+
+function nowUs(): bigint {
+  return BigInt(Math.round(performance.now() * 1000));
+}
