@@ -78,7 +78,7 @@ export function statusText(state: ConnectionState): string {
     case 'connected':
       return 'Connected.';
     case 'reconnecting':
-      return `${state.message} Retrying in ${Math.ceil(state.delayMs / 1000)} s…`;
+      return state.message.endsWith('Reconnecting…') ? state.message : `${state.message} Reconnecting…`;
     case 'ended':
       return state.message;
   }

@@ -61,6 +61,7 @@ export class SessionController {
   #session: ViewerSession | undefined;
   /** Bumped by every new attempt and by disconnect, so late callbacks of an old one are ignored. */
   #generation = 0;
+  /** The `token` attribute value already spent (tokens are single-use; provider tokens are never reused). */
   #usedToken = '';
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   #paintChain: Promise<void> = Promise.resolve();
@@ -219,7 +220,6 @@ export class SessionController {
     if (typeof token !== 'string' || token === '') {
       throw new ViewerError(ViewerErrorCode.TokenProvider, 'tokenProvider returned no token');
     }
-    this.#usedToken = token;
     return token;
   }
 
@@ -385,7 +385,9 @@ export class SessionController {
   }
 
   #finish(close: SessionClose): void {
-    this.#setState({ kind: 'ended', code: close.code, reason: close.name, message: close.message });
-    this.#emit(new DisconnectedEvent(close.code, close.name, close.message, false));
+    // The table's retryable messages promise a reconnect ("… Reconnecting…"); not this time.
+    const message = close.message.replace(/\s*Reconnecting…$/, '');
+    this.#setState({ kind: 'ended', code: close.code, reason: close.name, message });
+    this.#emit(new DisconnectedEvent(close.code, close.name, message, false));
   }
 }

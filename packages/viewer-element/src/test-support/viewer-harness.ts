@@ -51,10 +51,10 @@ export class TestViewerPeer {
     const index = this.#queue.findIndex((e) => e.payload.case === kind);
     if (index >= 0) {
       const [envelope] = this.#queue.splice(index, 1);
-      return Promise.resolve(envelope!.payload.value as PayloadOf<K>);
+      return Promise.resolve(envelope!.payload.value) as Promise<PayloadOf<K>>;
     }
-    return new Promise((resolve, reject) => {
-      const waiter = { kind, resolve: (e: Envelope) => resolve(e.payload.value as PayloadOf<K>) };
+    return new Promise<Envelope['payload']['value']>((resolve, reject) => {
+      const waiter = { kind, resolve: (e: Envelope) => resolve(e.payload.value) };
       this.#waiters.push(waiter);
       setTimeout(() => {
         const at = this.#waiters.indexOf(waiter);
@@ -62,7 +62,7 @@ export class TestViewerPeer {
         this.#waiters.splice(at, 1);
         reject(new Error(`no ${kind} from the viewer within ${timeoutMs} ms`));
       }, timeoutMs).unref();
-    });
+    }) as Promise<PayloadOf<K>>;
   }
 
   /** Every message of `kind` received so far (taken or not). */
