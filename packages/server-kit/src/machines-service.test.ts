@@ -31,9 +31,15 @@ describe.each(DRIVERS)('machines and sessions on %s', (driver) => {
       ['u2', 'build-server'],
       ['u3', 'lab_100%'],
     ] as const) {
-      ids[host] = (await k.kit.enrollment.enroll({ enrollmentKey: enrollment.secret, machineUid: uid, hostname: host })).machineId;
+      ids[host] = (
+        await k.kit.enrollment.enroll({ enrollmentKey: enrollment.secret, machineUid: uid, hostname: host })
+      ).machineId;
     }
-    await k.kit.machines.update(k.admin, ids['build-server']!, { tags: ['Linux', 'CI'], company: 'Initech', site: 'Austin' });
+    await k.kit.machines.update(k.admin, ids['build-server']!, {
+      tags: ['Linux', 'CI'],
+      company: 'Initech',
+      site: 'Austin',
+    });
   });
   afterAll(async () => {
     await k.dispose();
@@ -42,7 +48,14 @@ describe.each(DRIVERS)('machines and sessions on %s', (driver) => {
   it('records online state and inventory from relay events', async () => {
     const hooks = k.kit.relayHooks();
     const machineId = ids['reception-pc']!;
-    hooks.onEvent({ type: 'agent-connected', machineId, machineName: 'reception-pc', remoteAddress: '10.0.0.5', correlationId: 'c', at: at() });
+    hooks.onEvent({
+      type: 'agent-connected',
+      machineId,
+      machineName: 'reception-pc',
+      remoteAddress: '10.0.0.5',
+      correlationId: 'c',
+      at: at(),
+    });
     hooks.onEvent({
       type: 'agent-status',
       machineId,
@@ -60,11 +73,21 @@ describe.each(DRIVERS)('machines and sessions on %s', (driver) => {
     });
     await k.kit.drainEvents();
     const machine = await k.kit.machines.get(k.admin, machineId);
-    expect(machine).toMatchObject({ online: true, inventory: { osName: 'Debian GNU/Linux', loggedOnUser: 'alice', cpuCores: 8, ramBytes: 17179869184, ipAddresses: ['10.0.0.5', 'fe80::1'] } });
+    expect(machine).toMatchObject({
+      online: true,
+      inventory: {
+        osName: 'Debian GNU/Linux',
+        loggedOnUser: 'alice',
+        cpuCores: 8,
+        ramBytes: 17179869184,
+        ipAddresses: ['10.0.0.5', 'fe80::1'],
+      },
+    });
   });
 
   it('search: multi-term AND, field scoping, LIKE wildcards taken literally', async () => {
-    const names = async (query: string) => (await k.kit.machines.search(k.admin, query)).machines.map((m) => m.hostname).sort();
+    const names = async (query: string) =>
+      (await k.kit.machines.search(k.admin, query)).machines.map((m) => m.hostname).sort();
     expect(await names('')).toEqual(['build-server', 'lab_100%', 'reception-pc']);
     expect(await names('acme')).toEqual(['lab_100%', 'reception-pc']);
     expect(await names('os:debian user:ali')).toEqual(['reception-pc']);
@@ -89,28 +112,66 @@ describe.each(DRIVERS)('machines and sessions on %s', (driver) => {
     const session = await k.kit.sessions.start(k.admin, { machineId });
     expect(session.state).toBe('waiting_for_agent');
     const hooks = k.kit.relayHooks();
-    hooks.onEvent({ type: 'agent-connected', machineId, machineName: 'build-server', remoteAddress: '10.0.0.6', correlationId: 'c2', at: at() });
+    hooks.onEvent({
+      type: 'agent-connected',
+      machineId,
+      machineName: 'build-server',
+      remoteAddress: '10.0.0.6',
+      correlationId: 'c2',
+      at: at(),
+    });
     await k.kit.drainEvents();
     expect((await k.kit.sessions.get(k.admin, session.sessionId)).state).toBe('ready');
-    hooks.onEvent({ type: 'session-started', sessionId: session.sessionId, machineId, mode: SessionMode.UNATTENDED, at: at() });
+    hooks.onEvent({
+      type: 'session-started',
+      sessionId: session.sessionId,
+      machineId,
+      mode: SessionMode.UNATTENDED,
+      at: at(),
+    });
     await k.kit.drainEvents();
     const active = await k.kit.sessions.get(k.admin, session.sessionId);
     expect(active.state).toBe('active');
     expect(active.startedAt).toBeInstanceOf(Date);
-    hooks.onEvent({ type: 'session-ended', sessionId: session.sessionId, machineId, reason: CloseReason.NORMAL, at: at() });
+    hooks.onEvent({
+      type: 'session-ended',
+      sessionId: session.sessionId,
+      machineId,
+      reason: CloseReason.NORMAL,
+      at: at(),
+    });
     // An impossible move after the end is refused (logged), the record stays ended.
-    hooks.onEvent({ type: 'session-state', sessionId: session.sessionId, machineId, state: SessionState_State.ACTIVE, at: at() });
+    hooks.onEvent({
+      type: 'session-state',
+      sessionId: session.sessionId,
+      machineId,
+      state: SessionState_State.ACTIVE,
+      at: at(),
+    });
     await k.kit.drainEvents();
-    expect(await k.kit.sessions.get(k.admin, session.sessionId)).toMatchObject({ state: 'ended', endReason: 'normal' });
+    expect(await k.kit.sessions.get(k.admin, session.sessionId)).toMatchObject({
+      state: 'ended',
+      endReason: 'normal',
+    });
     const events = await k.kit.audit.list(k.admin, { sessionId: session.sessionId });
-    expect(events.events.map((e) => e.type)).toEqual(expect.arrayContaining(['session.created', 'session.started', 'session.ended']));
+    expect(events.events.map((e) => e.type)).toEqual(
+      expect.arrayContaining(['session.created', 'session.started', 'session.ended']),
+    );
   });
 
   it('reaps stale sessions and reconciles ghosts after a restart', async () => {
     const stale = await k.kit.sessions.start(k.admin, { machineId: ids['lab_100%']! });
     const ghost = await k.kit.sessions.start(k.admin, { machineId: ids['reception-pc']! });
     expect(ghost.state).toBe('ready');
-    k.kit.relayHooks().onEvent({ type: 'session-started', sessionId: ghost.sessionId, machineId: ids['reception-pc']!, mode: SessionMode.UNATTENDED, at: at() });
+    k.kit
+      .relayHooks()
+      .onEvent({
+        type: 'session-started',
+        sessionId: ghost.sessionId,
+        machineId: ids['reception-pc']!,
+        mode: SessionMode.UNATTENDED,
+        at: at(),
+      });
     await k.kit.drainEvents();
     k.clock.advance(13 * 3600 * 1000);
     expect(await k.kit.sessions.reapStale()).toBe(1);
@@ -121,10 +182,15 @@ describe.each(DRIVERS)('machines and sessions on %s', (driver) => {
     // "Restart": a second kit on the same database reconciles at start.
     const restarted = await createServerKit({ database: k.t.database, clock: k.clock, reapIntervalMs: 0 });
     try {
-      expect(await restarted.sessions.get(k.admin, ghost.sessionId)).toMatchObject({ state: 'ended', endReason: 'server restart' });
+      expect(await restarted.sessions.get(k.admin, ghost.sessionId)).toMatchObject({
+        state: 'ended',
+        endReason: 'server restart',
+      });
       expect((await restarted.sessions.get(k.admin, pending.sessionId)).state).toBe('waiting_for_agent');
       expect((await restarted.machines.search(k.admin, '')).machines.every((m) => !m.online)).toBe(true);
-      expect((await restarted.sessions.list(k.admin, { liveOnly: true })).sessions.map((s) => s.sessionId)).toEqual([pending.sessionId]);
+      expect(
+        (await restarted.sessions.list(k.admin, { liveOnly: true })).sessions.map((s) => s.sessionId),
+      ).toEqual([pending.sessionId]);
     } finally {
       await restarted.close();
     }

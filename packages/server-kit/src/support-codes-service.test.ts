@@ -22,22 +22,39 @@ describe.each(DRIVERS)('support codes on %s', (driver) => {
       machineUid: 'attended-uid',
       hostname: 'laptop',
     });
-    const ctx = { remoteAddress: '192.0.2.1', origin: undefined, userAgent: undefined, correlationId: 'sc-1' };
+    const ctx = {
+      remoteAddress: '192.0.2.1',
+      origin: undefined,
+      userAgent: undefined,
+      correlationId: 'sc-1',
+    };
     const first = await k.kit.relayHooks().authenticateAgent(hello, ctx);
     expect(first.ok).toBe(true);
     if (!first.ok) return;
-    expect(first.value).toMatchObject({ sessionId: created.sessionId, mode: SessionMode.ATTENDED, machineName: 'laptop' });
+    expect(first.value).toMatchObject({
+      sessionId: created.sessionId,
+      mode: SessionMode.ATTENDED,
+      machineName: 'laptop',
+    });
     const session = await k.kit.sessions.get(k.admin, created.sessionId);
-    expect(session).toMatchObject({ machineId: first.value.machineId, mode: 'attended', source: 'support-code' });
+    expect(session).toMatchObject({
+      machineId: first.value.machineId,
+      mode: 'attended',
+      source: 'support-code',
+    });
     const second = await k.kit.relayHooks().authenticateAgent(hello, { ...ctx, remoteAddress: '192.0.2.2' });
     expect(second).toMatchObject({ ok: false, reason: CloseReason.UNAUTHORIZED });
   });
 
   it('expire after their TTL (≤ 10 min)', async () => {
-    await expect(k.kit.supportCodes.create(k.admin, { ttlSeconds: 601 })).rejects.toMatchObject({ code: ServerKitErrorCode.InvalidArgument });
+    await expect(k.kit.supportCodes.create(k.admin, { ttlSeconds: 601 })).rejects.toMatchObject({
+      code: ServerKitErrorCode.InvalidArgument,
+    });
     const created = await k.kit.supportCodes.create(k.admin, { ttlSeconds: 60 });
     k.clock.advance(61_000);
-    await expect(k.kit.supportCodes.redeem(created.code, '192.0.2.3')).rejects.toMatchObject({ code: ServerKitErrorCode.Unauthenticated });
+    await expect(k.kit.supportCodes.redeem(created.code, '192.0.2.3')).rejects.toMatchObject({
+      code: ServerKitErrorCode.Unauthenticated,
+    });
     expect(await k.kit.sessions.reapStale()).toBeGreaterThanOrEqual(1);
     expect((await k.kit.sessions.get(k.admin, created.sessionId)).state).toBe('ended');
   });
@@ -70,6 +87,8 @@ describe.each(DRIVERS)('support codes on %s', (driver) => {
     expect(misses).toBe(100 * 10);
     expect(limited).toBe(100 * 90);
     // The real codes still work for the end user's address.
-    await expect(k.kit.supportCodes.redeem(live[0]!.code, '192.0.2.50')).resolves.toMatchObject({ sessionId: live[0]!.sessionId });
+    await expect(k.kit.supportCodes.redeem(live[0]!.code, '192.0.2.50')).resolves.toMatchObject({
+      sessionId: live[0]!.sessionId,
+    });
   }, 120_000);
 });
