@@ -24,7 +24,7 @@ export type IntegrationClient = Client<typeof IntegrationService>;
 /**
  * A typed client for `guruconnect.integration.v1.IntegrationService`, over the Connect protocol
  * with `fetch`, so it runs unchanged in Node and in browsers. Errors are `ConnectError`s with
- * the server's `Code` and, in metadata `gc-correlation-id`, the id to quote in a support ticket.
+ * the server's `Code` and, in metadata `x-correlation-id`, the id to quote in a support ticket.
  */
 export function createIntegrationClient(options: IntegrationClientOptions): IntegrationClient {
   const interceptors: Interceptor[] = [];

@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Interceptor } from '@connectrpc/connect';
+import { Code, ConnectError, createContextValues } from '@connectrpc/connect';
+import { connectNodeAdapter } from '@connectrpc/connect-node';
+import type { Logger } from '../logger.js';
+import { registerRpc } from '../rpc/register-rpc.js';
+import type { RpcDeps } from '../rpc/rpc-context.js';
+import { kCorrelationId, kRemoteAddress } from '../rpc/rpc-context.js';
+import { canonicalPath } from './canonical-path.js';
+import { applySecurityHeaders } from './security-headers.js';
+import type { StaticAssets } from './static-assets.js';
+
+export interface HttpAppOptions {
+  rpc: RpcDeps;
+  assets: StaticAssets;
+  logger: Logger;
+  /** Relay's upgrade handler; false when the path is not the relay's. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  /** `/readyz`: true when the database answers and the server is not shutting down. */
+  ready(): Promise<boolean>;
+  /** Prometheus text for `/metrics` (needs an admin's credentials). */
+  metrics(): string;
+  /** May the bearer read metrics? */
+  canReadMetrics(bearer: string | undefined, correlationId: string): Promise<boolean>;
+  onLogin(outcome: 'success' | 'failure' | 'rate_limited'): void;
+  trustProxy: boolean;
+  tls: boolean;
+}
+
+export interface HttpApp {
+  handleRequest(req: IncomingMessage, res: ServerResponse): void;
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+}
+
+/** Routes that answer without credentials. Everything else needs them (or is 404). */
+export const PUBLIC_ROUTES = [
+  'GET /',
+  'GET /healthz',
+  'GET /readyz',
+  'GET /assets/*',
+  'POST /guruconnect.management.v1.AuthService/Login',
+  'POST /guruconnect.agent.v1.EnrollmentService/Enroll',
+] as const;
+
+export function clientAddress(
+  req: { headers: IncomingMessage['headers']; socket?: { remoteAddress?: string | undefined } },
+  trustProxy: boolean,
+): string {
+  const forwarded = trustProxy ? req.headers['x-forwarded-for'] : undefined;
+  const first = typeof forwarded === 'string' ? forwarded.split(',')[0]?.trim() : undefined;
+  return first || req.socket?.remoteAddress || 'unknown';
+}
+
+/** The HTTP side of the reference server: one handler for requests, one for upgrades. */
+export function createHttpApp(options: HttpAppOptions): HttpApp {
+  const { assets, logger } = options;
+  const countLogins: Interceptor = (next) => async (req) => {
+    if (req.method.name !== 'Login') return next(req);
+    try {
+      const res = await next(req);
+      options.onLogin('success');
+      return res;
+    } catch (err) {
+      options.onLogin(ConnectError.from(err).code === Code.ResourceExhausted ? 'rate_limited' : 'failure');
+      throw err;
+    }
+  };
+  const rpc = connectNodeAdapter({
+    routes: (router) => registerRpc(router, options.rpc),
+    interceptors: [countLogins],
+    readMaxBytes: 1024 * 1024,
+    contextValues: (req) =>
+      createContextValues()
+        .set(kRemoteAddress, clientAddress(req, options.trustProxy))
+        .set(
+          kCorrelationId,
+          String((req as IncomingMessage & { correlationId?: string }).correlationId ?? randomUUID()),
+        ),
+    fallback: (_req, res) => notFound(res as ServerResponse),
+  });
+
+  const json = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+    res.end(JSON.stringify(body));
+  };
+  const notFound = (res: ServerResponse) =>
+    json(res, 404, { code: 'GC_ERR_NOT_FOUND', message: 'Not found' });
+
+  async function route(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    correlationId: string,
+  ): Promise<void> {
+    const method = req.method ?? 'GET';
+    if (path.startsWith('/guruconnect.')) {
+      rpc(req, res);
+      return;
+    }
+    if (method !== 'GET' && method !== 'HEAD') {
+      json(res, 405, { code: 'GC_ERR_METHOD_NOT_ALLOWED', message: 'Method not allowed' });
+      return;
+    }
+    switch (path) {
+      case '/':
+        assets.serve('/index.html', req, res);
+        return;
+      case '/healthz':
+        json(res, 200, { status: 'ok' });
+        return;
+      case '/readyz': {
+        const ok = await options.ready();
+        json(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready' });
+        return;
+      }
+      case '/metrics': {
+        const bearer = /^Bearer (\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+        if (!(await options.canReadMetrics(bearer, correlationId))) {
+          res.setHeader('WWW-Authenticate', 'Bearer');
+          json(res, 401, { code: 'GC_ERR_UNAUTHENTICATED', message: 'An admin API token is required' });
+          return;
+        }
+        res.writeHead(200, {
+          'Content-Type': 'text/plain; version=0.0.4; charset=utf-8',
+          'Cache-Control': 'no-store',
+        });
+        res.end(options.metrics());
+        return;
+      }
+    }
+    if (path.startsWith('/assets/') && assets.serve(path, req, res, 'public, max-age=300')) return;
+    notFound(res);
+  }
+
+  return {
+    handleRequest(req, res) {
+      const started = process.hrtime.bigint();
+      const correlationId = randomUUID();
+      (req as IncomingMessage & { correlationId?: string }).correlationId = correlationId;
+      res.setHeader('X-Correlation-Id', correlationId);
+      applySecurityHeaders(res, { hsts: options.tls });
+      const path = canonicalPath(req.url);
+      res.on('finish', () => {
+        logger.debug('http', {
+          correlationId,
+          method: req.method,
+          path: path ?? '(non-canonical)',
+          status: res.statusCode,
+          ms: Number(process.hrtime.bigint() - started) / 1e6,
+        });
+      });
+      if (path === undefined) {
+        notFound(res);
+        return;
+      }
+      route(req, res, path, correlationId).catch((err: unknown) => {
+        logger.error('request failed', { correlationId, err });
+        if (!res.headersSent)
+          json(res, 500, { code: 'GC_ERR_INTERNAL', message: 'Internal error', correlationId });
+        else res.destroy();
+      });
+    },
+    handleUpgrade(req, socket, head) {
+      socket.on('error', (err) => logger.debug('upgrade socket error', { err }));
+      const path = canonicalPath(req.url);
+      if (path !== undefined && options.handleUpgrade(req, socket, head)) return;
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    },
+  };
+}

@@ -1,0 +1,105 @@
+import type { ConnectRouter } from '@connectrpc/connect';
+import { Channel, MachineService, SessionMode, SessionService } from '@guruconnect/protocol';
+import { machineToWire, sessionToWire, ts } from './proto-mapping.js';
+import type { RpcDeps } from './rpc-context.js';
+import { callerOf, guarded } from './rpc-context.js';
+
+/** MachineService and SessionService: the console's fleet and sessions. */
+export function registerFleetRpc(router: ConnectRouter, deps: RpcDeps): void {
+  const { kit, presence, currentAgentVersion } = deps;
+
+  router.service(MachineService, {
+    listMachines: (req, ctx) =>
+      guarded(ctx, async () => {
+        const page = await kit.machines.search(await callerOf(kit, ctx), req.query, {
+          pageSize: req.pageSize || undefined,
+          pageToken: req.pageToken || undefined,
+        });
+        return {
+          machines: page.machines.map((m) => machineToWire(m, presence, currentAgentVersion)),
+          total: page.total,
+          nextPageToken: page.nextPageToken ?? '',
+        };
+      }),
+    getMachine: (req, ctx) =>
+      guarded(ctx, async () => {
+        const m = await kit.machines.get(await callerOf(kit, ctx), req.machineId);
+        const active = await kit.machines.activeSessionId(m.machineId);
+        return { machine: machineToWire(m, presence, currentAgentVersion, active) };
+      }),
+    updateMachine: (req, ctx) =>
+      guarded(ctx, async () => {
+        const m = await kit.machines.update(await callerOf(kit, ctx), req.machineId, {
+          displayName: req.displayName || undefined,
+          company: req.company || undefined,
+          site: req.site || undefined,
+          department: req.department || undefined,
+          deviceType: req.deviceType || undefined,
+          tags: req.tags.length ? req.tags : undefined,
+        });
+        return { machine: machineToWire(m, presence, currentAgentVersion) };
+      }),
+    removeMachines: (req, ctx) =>
+      guarded(ctx, async () => ({
+        removed: await kit.machines.remove(await callerOf(kit, ctx), req.machineIds),
+      })),
+  });
+
+  router.service(SessionService, {
+    listSessions: (req, ctx) =>
+      guarded(ctx, async () => {
+        const page = await kit.sessions.list(await callerOf(kit, ctx), {
+          liveOnly: req.liveOnly,
+          machineId: req.machineId || undefined,
+          pageSize: req.pageSize || undefined,
+          pageToken: req.pageToken || undefined,
+        });
+        return {
+          sessions: page.sessions.map((s) => sessionToWire(s, presence)),
+          nextPageToken: page.nextPageToken ?? '',
+        };
+      }),
+    startSession: (req, ctx) =>
+      guarded(ctx, async () => {
+        const caller = await callerOf(kit, ctx);
+        const s = await kit.sessions.start(caller, {
+          machineId: req.machineId,
+          mode: req.mode === SessionMode.ATTENDED ? 'attended' : 'unattended',
+        });
+        return { session: sessionToWire(s, presence) };
+      }),
+    createSupportCode: (req, ctx) =>
+      guarded(ctx, async () => {
+        const code = await kit.supportCodes.create(await callerOf(kit, ctx), {
+          ttlSeconds: req.ttlSeconds || undefined,
+        });
+        return { code: code.code, sessionId: code.sessionId, expiresAt: ts(code.expiresAt) };
+      }),
+    joinSession: (req, ctx) =>
+      guarded(ctx, async () => {
+        const caller = await callerOf(kit, ctx);
+        const me = await kit.users.me(caller);
+        const minted = await kit.viewerTokens.mint(caller, {
+          sessionId: req.sessionId,
+          channels: req.channels.length ? req.channels : [Channel.VIEW, Channel.CONTROL],
+          viewerName: me.displayName || me.email,
+        });
+        return { viewerToken: minted.token, expiresAt: ts(minted.expiresAt) };
+      }),
+    endSession: (req, ctx) =>
+      guarded(ctx, async () => {
+        await kit.sessions.end(await callerOf(kit, ctx), req.sessionId, 'ended by technician');
+        return {};
+      }),
+    removeSessions: (req, ctx) =>
+      guarded(ctx, async () => ({
+        removed: await kit.sessions.remove(await callerOf(kit, ctx), req.sessionIds),
+      })),
+    listRecordings: (_req, ctx) =>
+      guarded(ctx, async () => {
+        await callerOf(kit, ctx);
+        // Terminal recording arrives with terminal mode; until then there is nothing to list.
+        return { recordings: [], nextPageToken: '' };
+      }),
+  });
+}

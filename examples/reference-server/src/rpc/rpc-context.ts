@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import type { HandlerContext } from '@connectrpc/connect';
+import { createContextKey } from '@connectrpc/connect';
+import type { Caller, ServerKit } from '@guruconnect/server-kit';
+import { ServerKitError, ServerKitErrorCode, toConnectError } from '@guruconnect/server-kit';
+
+/** The client's address, set per request by the HTTP layer (honours GC_TRUST_PROXY). */
+export const kRemoteAddress = createContextKey<string>('unknown', { description: 'client address' });
+/** The request's correlation id, also in the response header and every log line about it. */
+export const kCorrelationId = createContextKey<string>('', { description: 'correlation id' });
+
+/** Who is connected where, from the relay's live state (the database only knows what was recorded). */
+export interface Presence {
+  /** Technicians viewing the machine's live session now. */
+  technicians(machineId: string): { userId: string; displayName: string; joinedAt: Date }[];
+  /** Technicians viewing one session now. */
+  sessionViewers(sessionId: string): { userId: string; displayName: string; joinedAt: Date }[];
+}
+
+export interface RpcDeps {
+  kit: ServerKit;
+  presence: Presence;
+  /** Public URL of this server, for links handed to clients. */
+  publicUrl: string;
+  /** Agents older than this are flagged outdated in the console. */
+  currentAgentVersion: string;
+}
+
+export function correlationIdOf(ctx: HandlerContext): string {
+  return ctx.values.get(kCorrelationId) || randomUUID();
+}
+
+/** Authenticates the request's bearer credential; throws Unauthenticated when there is none. */
+export async function callerOf(kit: ServerKit, ctx: HandlerContext): Promise<Caller> {
+  const correlationId = correlationIdOf(ctx);
+  const header = ctx.requestHeader.get('authorization') ?? '';
+  const bearer = /^Bearer (\S+)$/i.exec(header)?.[1];
+  if (!bearer) {
+    throw new ServerKitError(ServerKitErrorCode.Unauthenticated, 'Sign in first', { correlationId });
+  }
+  const principal = await kit.auth.authenticate(bearer, correlationId);
+  return { principal, correlationId, remoteAddress: ctx.values.get(kRemoteAddress) };
+}
+
+/**
+ * Runs a handler and maps whatever it throws to a ConnectError (one table, in server-kit), so
+ * no internal detail or stack reaches the client.
+ */
+export async function guarded<T>(ctx: HandlerContext, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toConnectError(
+      err instanceof ServerKitError ? err : ServerKitError.from(err, correlationIdOf(ctx)),
+    );
+  }
+}
