@@ -44,6 +44,8 @@ export const PUBLIC_ROUTES = [
   'POST /guruconnect.agent.v1.EnrollmentService/Enroll',
 ] as const;
 
+const GET_ROUTES = new Set(['/', '/healthz', '/readyz', '/metrics']);
+
 export function clientAddress(
   req: { headers: IncomingMessage['headers']; socket?: { remoteAddress?: string | undefined } },
   trustProxy: boolean,
@@ -99,7 +101,13 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       rpc(req, res);
       return;
     }
+    const known = GET_ROUTES.has(path) || (path.startsWith('/assets/') && assets.has(path));
+    if (!known) {
+      notFound(res);
+      return;
+    }
     if (method !== 'GET' && method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
       json(res, 405, { code: 'GC_ERR_METHOD_NOT_ALLOWED', message: 'Method not allowed' });
       return;
     }
