@@ -69,7 +69,12 @@ export async function startTestServer(
         createConnectTransport({
           baseUrl: server.url,
           interceptors: token
-            ? [(next) => (req) => (req.header.set('Authorization', `Bearer ${token}`), next(req))]
+            ? [
+                (next) => (req) => {
+                  req.header.set('Authorization', `Bearer ${token}`);
+                  return next(req);
+                },
+              ]
             : [],
         }),
       ),
