@@ -2,13 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { AuditService } from './audit-service.js';
 import { agentKeys, enrollmentKeys, machines } from './db/schema.js';
-import {
-  type CreatedKey,
-  enrollmentKeyInfo,
-  type KeyInfo,
-  type KeysService,
-  mintSecret,
-} from './keys-service.js';
+import { type CreatedKey, enrollmentKeyInfo, type KeyInfo, mintSecret } from './key-info.js';
+import type { KeysService } from './keys-service.js';
 import { actorOf, type Caller, type KitContext } from './kit-context.js';
 import { invalid, notFound, requireRight, withCorrelation } from './require-right.js';
 import { hashSecret, hasSecretShape, SecretPrefix } from './secret-codec.js';

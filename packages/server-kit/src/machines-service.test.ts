@@ -163,15 +163,13 @@ describe.each(DRIVERS)('machines and sessions on %s', (driver) => {
     const stale = await k.kit.sessions.start(k.admin, { machineId: ids['lab_100%']! });
     const ghost = await k.kit.sessions.start(k.admin, { machineId: ids['reception-pc']! });
     expect(ghost.state).toBe('ready');
-    k.kit
-      .relayHooks()
-      .onEvent({
-        type: 'session-started',
-        sessionId: ghost.sessionId,
-        machineId: ids['reception-pc']!,
-        mode: SessionMode.UNATTENDED,
-        at: at(),
-      });
+    k.kit.relayHooks().onEvent({
+      type: 'session-started',
+      sessionId: ghost.sessionId,
+      machineId: ids['reception-pc']!,
+      mode: SessionMode.UNATTENDED,
+      at: at(),
+    });
     await k.kit.drainEvents();
     k.clock.advance(13 * 3600 * 1000);
     expect(await k.kit.sessions.reapStale()).toBe(1);

@@ -71,15 +71,13 @@ describe.each(DRIVERS)('no secret at rest or in logs on %s', (driver) => {
     const provisioned = await k.kit.enrollment.provisionAgentKey(integration, { deviceId: 'dev-9' });
     secrets.push(provisioned.agentKey);
     const ctx = { remoteAddress: '10.0.0.2', origin: undefined, userAgent: undefined, correlationId: 'dump' };
-    await k.kit
-      .relayHooks()
-      .authenticateAgent(
-        create(AgentHelloSchema, {
-          credential: { case: 'agentKey', value: enrolled.agentKey },
-          machineUid: 'dump-uid',
-        }),
-        ctx,
-      );
+    await k.kit.relayHooks().authenticateAgent(
+      create(AgentHelloSchema, {
+        credential: { case: 'agentKey', value: enrolled.agentKey },
+        machineUid: 'dump-uid',
+      }),
+      ctx,
+    );
     // A wrong key presented is not stored either.
     const bogus = `cak_${'x'.repeat(33)}`;
     secrets.push(bogus);
@@ -100,15 +98,13 @@ describe.each(DRIVERS)('no secret at rest or in logs on %s', (driver) => {
     await k.kit.relayHooks().authorizeViewer(viewer.token, session.sessionId, ctx);
     const code = await k.kit.supportCodes.create(k.admin, {});
     secrets.push(code.code);
-    await k.kit
-      .relayHooks()
-      .authenticateAgent(
-        create(AgentHelloSchema, {
-          credential: { case: 'supportCode', value: code.code },
-          machineUid: 'sc-uid',
-        }),
-        ctx,
-      );
+    await k.kit.relayHooks().authenticateAgent(
+      create(AgentHelloSchema, {
+        credential: { case: 'supportCode', value: code.code },
+        machineUid: 'sc-uid',
+      }),
+      ctx,
+    );
     await k.kit.keys.revoke(k.admin, apiToken.key.keyId);
     await k.kit.auth.logout(tech);
     await k.kit.drainEvents();
