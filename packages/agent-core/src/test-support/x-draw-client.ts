@@ -1,3 +1,4 @@
+import type { LibraryHandle } from 'koffi';
 import koffi from 'koffi';
 
 /**
@@ -82,12 +83,16 @@ export class XDrawClient {
   }
 }
 
-let bound: Record<string, koffi.KoffiFunction> | undefined;
+let bound: ReturnType<typeof createBindings> | undefined;
 
-function bind(): Record<string, koffi.KoffiFunction> {
-  if (bound !== undefined) return bound;
-  const x11 = koffi.load('libX11.so.6');
-  bound = {
+function bind(): ReturnType<typeof createBindings> {
+  bound ??= createBindings();
+  return bound;
+}
+
+function createBindings() {
+  const x11: LibraryHandle = koffi.load('libX11.so.6');
+  return {
     XOpenDisplay: x11.func('void *XOpenDisplay(const char *name)'),
     XCloseDisplay: x11.func('int XCloseDisplay(void *d)'),
     XDefaultScreen: x11.func('int XDefaultScreen(void *d)'),
@@ -113,5 +118,4 @@ function bind(): Record<string, koffi.KoffiFunction> {
     XFree: x11.func('int XFree(void *p)'),
     XSync: x11.func('int XSync(void *d, int discard)'),
   };
-  return bound;
 }

@@ -1,0 +1,102 @@
+import type { EnvelopeInit } from '@guruconnect/protocol';
+import type { DisplayInfo, ScreenCapturer } from '../capture/screen-capturer.js';
+
+export interface CursorTrackerOptions {
+  capturer: ScreenCapturer;
+  /** Sends a cursor message to every viewer ('') or one. */
+  send(message: EnvelopeInit, viewerId: string): void;
+  onError(error: unknown): void;
+  /** Pointer position polls per second while viewers watch (X has no motion events for this). Default 30; bounds 1–120. */
+  positionHz?: number;
+}
+
+/**
+ * Cursor shape (XFixes change events) and position (polled only while someone watches, sent
+ * only when it moved) for the streamed display.
+ */
+export class CursorTracker {
+  readonly #options: CursorTrackerOptions;
+  readonly #unsubscribe: () => void;
+  readonly #intervalMs: number;
+  #display: DisplayInfo | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #last = '';
+  #closed = false;
+
+  constructor(options: CursorTrackerOptions) {
+    this.#options = options;
+    this.#intervalMs = 1000 / Math.min(120, Math.max(1, options.positionHz ?? 30));
+    this.#unsubscribe = options.capturer.onCursorChange(() => {
+      if (this.#timer !== undefined) this.sendShape('');
+    });
+  }
+
+  /** Starts or stops watching; `display` is what positions are relative to. */
+  watch(display: DisplayInfo | undefined): void {
+    this.#display = display;
+    if (display === undefined || this.#closed) {
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+      return;
+    }
+    this.#last = '';
+    if (this.#timer === undefined) {
+      this.#timer = setInterval(() => this.#poll(), this.#intervalMs);
+      this.#timer.unref();
+    }
+  }
+
+  sendShape(viewerId: string): void {
+    try {
+      const shape = this.#options.capturer.cursorImage();
+      if (shape === undefined) return;
+      this.#options.send(
+        {
+          payload: {
+            case: 'cursorShape',
+            value: {
+              serial: BigInt(shape.serial),
+              width: shape.width,
+              height: shape.height,
+              hotX: shape.hotX,
+              hotY: shape.hotY,
+              rgba: shape.rgba,
+            },
+          },
+        },
+        viewerId,
+      );
+    } catch (error) {
+      this.#options.onError(error);
+    }
+  }
+
+  #poll(): void {
+    const display = this.#display;
+    if (display === undefined) return;
+    try {
+      const p = this.#options.capturer.cursorPosition();
+      if (p === undefined) return;
+      const x = p.x - display.x;
+      const y = p.y - display.y;
+      const visible = x >= 0 && y >= 0 && x < display.width && y < display.height;
+      const key = `${display.id}:${x}:${y}:${visible}`;
+      if (key === this.#last) return;
+      this.#last = key;
+      this.#options.send(
+        { payload: { case: 'cursorPosition', value: { displayId: display.id, x, y, visible } } },
+        '',
+      );
+    } catch (error) {
+      this.#options.onError(error);
+    }
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.#unsubscribe();
+  }
+}
