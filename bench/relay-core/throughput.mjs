@@ -1,0 +1,200 @@
+// Forwarding throughput: agent → relay → viewer versus a bare ws pipe (client → server →
+// client, forwarding the received buffer untouched) measured in the same run, same process,
+// same endpoints and the same end-to-end flow control (sender keeps W frames in flight,
+// receiver acknowledges each frame, the ack travels back through the middle).
+//
+//   npm run build && node bench/relay-core/throughput.mjs [seconds-per-run=2] [rounds=5]
+import { createServer } from 'node:http';
+import { Channel, createEnvelope, decodeEnvelope, encodeEnvelope, SessionMode } from '@guruconnect/protocol';
+import { createRelay } from '@guruconnect/relay-core';
+import { WebSocket, WebSocketServer } from 'ws';
+
+const SECONDS = Number(process.argv[2] ?? 2);
+const ROUNDS = Number(process.argv[3] ?? 5);
+const LIMITS = { maxFrameBytes: 8 * 1024 * 1024, maxControlBytes: 64 * 1024 };
+const CONFIGS = [
+  { size: 1024 * 1024, window: 3 },
+  { size: 64 * 1024, window: 3 },
+  { size: 64 * 1024, window: 16 },
+];
+
+function listen(server) {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
+}
+
+function open(url, headers = {}) {
+  const ws = new WebSocket(url, { headers, perMessageDeflate: false, maxPayload: LIMITS.maxFrameBytes });
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+  });
+}
+
+function nextMessage(ws, kind) {
+  return new Promise((resolve) => {
+    const onMessage = (data) => {
+      const envelope = decodeEnvelope(data, LIMITS);
+      if (envelope.payload.case === kind) {
+        ws.off('message', onMessage);
+        resolve(envelope);
+      }
+    };
+    ws.on('message', onMessage);
+  });
+}
+
+const send = (ws, init) => ws.send(encodeEnvelope(createEnvelope(init), LIMITS));
+
+/** Drives one sender/receiver pair for SECONDS; returns delivered MB/s. */
+async function drive(sender, receiver, size, window) {
+  // The pixels are encoded once; each frame is that envelope followed by a tiny one carrying its
+  // sequence (protobuf merges repeated message fields), so the endpoints spend next to nothing
+  // and the figure is about the middle.
+  const body = encodeEnvelope(
+    createEnvelope({
+      payload: { case: 'videoFrame', value: { rects: [{ payload: new Uint8Array(size - 64).fill(7) }] } },
+    }),
+    LIMITS,
+  );
+  let sequence = 0;
+  let acked = 0;
+  let delivered = 0;
+  let running = true;
+  let dropsSeen = 0;
+  const frame = (viewerId = '', keyFrame = false) =>
+    Buffer.concat([
+      body,
+      encodeEnvelope(
+        createEnvelope({
+          viewerId,
+          payload: { case: 'videoFrame', value: { sequence: BigInt(++sequence), keyFrame } },
+        }),
+        LIMITS,
+      ),
+    ]);
+  const pump = () => {
+    while (running && sequence - acked < window) sender.send(frame('', sequence === 0));
+  };
+  receiver.on('message', (data) => {
+    const envelope = decodeEnvelope(data, LIMITS);
+    if (envelope.payload.case === 'videoFrame') {
+      delivered += data.byteLength;
+      send(receiver, { payload: { case: 'frameAck', value: { sequence: envelope.payload.value.sequence } } });
+    } else if (envelope.payload.case === 'heartbeat' && !envelope.payload.value.reply) {
+      send(receiver, {
+        payload: { case: 'heartbeat', value: { nonce: envelope.payload.value.nonce, reply: true } },
+      });
+    }
+  });
+  sender.on('message', (data) => {
+    const envelope = decodeEnvelope(data, LIMITS);
+    if (envelope.payload.case === 'frameAck') {
+      acked = Math.max(acked, Number(envelope.payload.value.sequence));
+      pump();
+    } else if (envelope.payload.case === 'refreshRequest') {
+      dropsSeen += 1;
+      acked = sequence; // the relay dropped frames for it: start over with a key frame
+      sender.send(frame(envelope.viewerId, true));
+    }
+  });
+  const started = performance.now();
+  pump();
+  await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000));
+  running = false;
+  const seconds = (performance.now() - started) / 1000;
+  sender.removeAllListeners('message');
+  receiver.removeAllListeners('message');
+  return { mbps: delivered / seconds / 1e6, dropsSeen };
+}
+
+async function bare(size, window) {
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    maxPayload: LIMITS.maxFrameBytes,
+  });
+  const server = createServer();
+  const ends = {};
+  server.on('upgrade', (req, socket, head) =>
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const me = req.url === '/a' ? 'a' : 'b';
+      ends[me] = ws;
+      // Forward the received buffer as is, nothing else.
+      ws.on('message', (data) => ends[me === 'a' ? 'b' : 'a']?.send(data));
+    }),
+  );
+  const port = await listen(server);
+  const a = await open(`ws://127.0.0.1:${port}/a`);
+  const b = await open(`ws://127.0.0.1:${port}/b`);
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  const result = await drive(a, b, size, window);
+  a.terminate();
+  b.terminate();
+  wss.close();
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+  return result;
+}
+
+async function relayed(size, window) {
+  const relay = createRelay({
+    maxFrameBytes: LIMITS.maxFrameBytes,
+    maxBufferedBytes: 4 * LIMITS.maxFrameBytes,
+    videoWindow: window,
+    allowedOrigins: ['https://bench'],
+    authenticateAgent: async () => ({
+      ok: true,
+      value: { machineId: 'm1', machineName: 'bench', mode: SessionMode.UNATTENDED },
+    }),
+    authorizeViewer: async (_token, sessionId) => ({
+      ok: true,
+      value: {
+        sessionId,
+        machineId: 'm1',
+        mode: SessionMode.UNATTENDED,
+        channels: [Channel.VIEW],
+        viewerName: 'b',
+      },
+    }),
+  });
+  const server = createServer();
+  server.on('upgrade', (req, socket, head) => relay.handleUpgrade(req, socket, head) || socket.destroy());
+  const port = await listen(server);
+  const agent = await open(`ws://127.0.0.1:${port}/v1/agent`);
+  const hello = nextMessage(agent, 'helloResult');
+  send(agent, { payload: { case: 'agentHello', value: { credential: { case: 'agentKey', value: 'k' } } } });
+  await hello;
+  const presence = nextMessage(agent, 'viewerPresence');
+  const viewer = await open(`ws://127.0.0.1:${port}/v1/viewer`, { origin: 'https://bench' });
+  send(viewer, { payload: { case: 'viewerHello', value: { token: 't', sessionId: 's1' } } });
+  await presence;
+  const result = await drive(agent, viewer, size, window);
+  const stats = relay.stats();
+  await relay.close();
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+  return { ...result, dropped: stats.framesDropped };
+}
+
+console.log(
+  `relay-core forwarding throughput (${SECONDS} s per run, ${ROUNDS} rounds alternating, median, same process)`,
+);
+for (const { size, window } of CONFIGS) {
+  const runs = { bare: [], relay: [] };
+  let dropped = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    runs.bare.push((await bare(size, window)).mbps);
+    const r = await relayed(size, window);
+    runs.relay.push(r.mbps);
+    dropped += r.dropped;
+  }
+  const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+  const b = median(runs.bare);
+  const r = median(runs.relay);
+  const label = size >= 1024 * 1024 ? `${size / 1024 / 1024} MiB` : `${size / 1024} KiB`;
+  console.log(
+    `${label.padStart(7)} frames, window ${String(window).padStart(2)}: bare ws ${b.toFixed(0).padStart(5)} MB/s, ` +
+      `relay ${r.toFixed(0).padStart(5)} MB/s, ratio ${(r / b).toFixed(2)}× (target ≥ 0.80×), relay drops ${dropped}` +
+      `  [bare ${runs.bare.map((x) => x.toFixed(0)).join('/')}; relay ${runs.relay.map((x) => x.toFixed(0)).join('/')}]`,
+  );
+}
