@@ -1,0 +1,181 @@
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RelayPeer } from '../test-support/relay-peer.js';
+import { Xvfb } from '../test-support/xvfb.js';
+import { readAgentConfig } from './agent-config.js';
+import { type CliIo, runCli } from './run-cli.js';
+
+function io(env: NodeJS.ProcessEnv = {}): CliIo & { out: string; err: string; signal?: () => void } {
+  const sink = {
+    out: '',
+    err: '',
+    signal: undefined as (() => void) | undefined,
+    stdout: { write: (t: string) => (sink.out += t) },
+    stderr: { write: (t: string) => (sink.err += t) },
+    env,
+    onSignal(handler: () => void) {
+      sink.signal = handler;
+      return () => {
+        sink.signal = undefined;
+      };
+    },
+  };
+  return sink;
+}
+
+let xvfb: Xvfb;
+beforeAll(async () => {
+  xvfb = await Xvfb.start({ screen: '640x480x24' });
+});
+afterAll(async () => {
+  await xvfb?.close();
+});
+
+describe('gc-agent CLI', () => {
+  it('prints --help for every command and fails on unknown ones', async () => {
+    for (const command of ['connect', 'run', 'enroll', 'install-service', 'uninstall-service']) {
+      const s = io();
+      expect(await runCli([command, '--help'], s)).toBe(0);
+      expect(s.out).toContain(`gc-agent ${command}`);
+    }
+    const top = io();
+    expect(await runCli(['--help'], top)).toBe(0);
+    expect(top.out).toMatch(/Exit codes/);
+    expect(await runCli(['frobnicate'], io())).toBe(2);
+    expect(await runCli(['connect', '--bogus'], io())).toBe(2);
+    const missing = io();
+    expect(await runCli(['connect', '--server', 'http://x'], missing)).toBe(2);
+    expect(missing.err).toMatch(/--server and --code are required/);
+    expect(await runCli(['connect', '--server', 'http://x', '--code', '1', '--fps', '0'], io())).toBe(2);
+  });
+
+  it('says clearly when no X display is reachable (exit 3)', async () => {
+    const s = io();
+    expect(
+      await runCli(['connect', '--server', 'http://127.0.0.1:9', '--code', '1', '--display', ':999'], s),
+    ).toBe(3);
+    expect(s.err).toMatch(/cannot open X display :999.*terminal-only/);
+  });
+
+  it('exits 4 when the server refuses the code, 6 when the user declines, 0 on a stop signal', async () => {
+    const refusing = await RelayPeer.start({ authenticate: () => ({ accept: false, code: 4001 }) });
+    const declining = await RelayPeer.start();
+    const running = await RelayPeer.start();
+    try {
+      const base = ['--display', xvfb.display, '--log-level', 'error'];
+      const refused = io();
+      expect(await runCli(['connect', '--server', refusing.url, '--code', '999', ...base], refused)).toBe(4);
+      expect(refused.err).toMatch(/unauthorized/);
+
+      const declined = io();
+      const pending = runCli(['connect', '--server', declining.url, '--code', '1', ...base], declined);
+      await declining.waitFor((p) => p.messages('displayList').length > 0);
+      declining.socket?.close(4006, 'declined');
+      expect(await pending).toBe(6);
+
+      const stopped = io();
+      const run = runCli(['run', '--server', running.url, '--agent-key', 'cak_ok', ...base], stopped);
+      await running.waitFor((p) => p.messages('displayList').length > 0);
+      stopped.signal?.();
+      expect(await run).toBe(0);
+    } finally {
+      await refusing.close();
+      await declining.close();
+      await running.close();
+    }
+  });
+
+  it('enrolls over Connect and writes the config file atomically with mode 0600', async () => {
+    let request: Record<string, string> = {};
+    const server = await connectServer(async (req, body) => {
+      request = JSON.parse(body) as Record<string, string>;
+      if (request.enrollmentKey !== 'gek_good') {
+        return { status: 401, body: { code: 'unauthenticated', message: 'unknown enrollment key' } };
+      }
+      expect(req.url).toBe('/guruconnect.agent.v1.EnrollmentService/Enroll');
+      return { status: 200, body: { agentKey: 'cak_new', machineId: 'm-42', site: 'HQ', company: 'Acme' } };
+    });
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const dir = mkdtempSync(join(tmpdir(), 'gc-enroll-'));
+      const config = join(dir, 'etc', 'agent.json');
+      const s = io();
+      expect(
+        await runCli(['enroll', '--server', url, '--enroll-key', 'gek_good', '--config', config], s),
+      ).toBe(0);
+      expect(s.out).toContain('m-42');
+      expect(request.machineUid).toMatch(/^[0-9a-f]{64}$/);
+      expect(statSync(config).mode & 0o777).toBe(0o600);
+      expect(await readAgentConfig(config)).toMatchObject({
+        server: url,
+        agentKey: 'cak_new',
+        machineId: 'm-42',
+      });
+
+      const refused = io();
+      expect(
+        await runCli(['enroll', '--server', url, '--enroll-key', 'gek_bad', '--config', config], refused),
+      ).toBe(4);
+      expect(refused.err).toMatch(/refused the enrollment key: unknown enrollment key/);
+      // The earlier file is untouched.
+      expect((await readAgentConfig(config)).agentKey).toBe('cak_new');
+    } finally {
+      server.close();
+    }
+  });
+
+  it('installs and uninstalls a systemd unit in a given directory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gc-unit-'));
+    const s = io();
+    expect(
+      await runCli(
+        ['install-service', '--unit-dir', dir, '--config', '/etc/gc/agent.json', '--user', 'gc'],
+        s,
+      ),
+    ).toBe(0);
+    const unit = readFileSync(join(dir, 'gc-agent.service'), 'utf8');
+    expect(unit).toMatch(/^ExecStart=.* run --config \/etc\/gc\/agent\.json$/m);
+    expect(unit).toMatch(/^User=gc$/m);
+    expect(unit).toMatch(/^Restart=on-failure$/m);
+    expect(unit).toMatch(/^WantedBy=multi-user\.target$/m);
+    expect(await runCli(['uninstall-service', '--unit-dir', dir], io())).toBe(0);
+    const again = io();
+    expect(await runCli(['uninstall-service', '--unit-dir', dir], again)).toBe(0);
+    expect(again.out).toMatch(/No unit file/);
+  });
+
+  it('rejects a broken config file with exit 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gc-cfg-'));
+    writeFileSync(join(dir, 'a.json'), '{"server": 1}');
+    const s = io();
+    expect(await runCli(['run', '--config', join(dir, 'a.json')], s)).toBe(2);
+    expect(s.err).toMatch(/must contain "server" and "agentKey"/);
+  });
+});
+
+async function connectServer(
+  handler: (req: IncomingMessage, body: string) => Promise<{ status: number; body: unknown }>,
+): Promise<Server> {
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      handler(req, body).then(
+        (r) => {
+          res.writeHead(r.status, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(r.body));
+        },
+        (e: unknown) => {
+          res.writeHead(500, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ code: 'internal', message: String(e) }));
+        },
+      );
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return server;
+}
