@@ -14,8 +14,16 @@ function io(env: NodeJS.ProcessEnv = {}): CliIo & { out: string; err: string; si
     out: '',
     err: '',
     signal: undefined as (() => void) | undefined,
-    stdout: { write: (t: string) => (sink.out += t) },
-    stderr: { write: (t: string) => (sink.err += t) },
+    stdout: {
+      write(t: string): void {
+        sink.out += t;
+      },
+    },
+    stderr: {
+      write(t: string): void {
+        sink.err += t;
+      },
+    },
     env,
     onSignal(handler: () => void) {
       sink.signal = handler;
@@ -162,7 +170,9 @@ async function connectServer(
 ): Promise<Server> {
   const server = createServer((req, res) => {
     let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('data', (c: Buffer) => {
+      body += c.toString();
+    });
     req.on('end', () => {
       handler(req, body).then(
         (r) => {

@@ -22,7 +22,13 @@ afterAll(async () => {
 });
 
 function sink(): { write(t: string): boolean; text: string } {
-  const s = { text: '', write: (t: string) => ((s.text += t), true) };
+  const s = {
+    text: '',
+    write(t: string): boolean {
+      s.text += t;
+      return true;
+    },
+  };
   return s;
 }
 
