@@ -1,13 +1,14 @@
 import { playwright } from '@vitest/browser-playwright';
+import { defaultClientConditions, defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 // Tests resolve @guruconnect/* to their TypeScript sources (the `@guruconnect/source` export
-// condition), so the suite needs no build step in between.
-const conditions = ['@guruconnect/source', 'module', 'node', 'import', 'default'];
-
+// condition), so the suite needs no build step in between. Only that condition is added to
+// Vite's defaults: adding `import` would reach Node as `--conditions import` and make CommonJS
+// packages (pg → pg-pool) load ESM wrappers they cannot extend.
 export default defineConfig({
-  resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: ['@guruconnect/source'] } },
+  resolve: { conditions: ['@guruconnect/source', ...defaultClientConditions] },
+  ssr: { resolve: { conditions: ['@guruconnect/source', ...defaultServerConditions] } },
   test: {
     projects: [
       {

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import './pg-under-vitest.js';
 import type { Database } from '../db/database.js';
 import { openDatabase } from '../db/open-database.js';
 
