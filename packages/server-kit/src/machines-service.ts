@@ -160,6 +160,21 @@ export class MachinesService {
     return toMachineView(row);
   }
 
+  /**
+   * The integration's machine for its own device id (integration contract: sessions and support
+   * codes address devices, not machine ids). Another integration's device is "not found".
+   */
+  async getByDevice(caller: Caller, deviceId: string): Promise<MachineView> {
+    if (caller.principal.kind !== 'integration') throw invalid(caller, 'Only integration keys address devices');
+    const [row] = await this.#ctx.db
+      .select()
+      .from(machines)
+      .where(and(eq(machines.ownerIntegrationId, caller.principal.integrationId), eq(machines.deviceId, deviceId)));
+    if (row === undefined) throw notFound(caller, 'Device');
+    requireRight(caller, 'machine.read', { ownerIntegrationId: row.ownerIntegrationId });
+    return toMachineView(row);
+  }
+
   async getRow(machineId: string): Promise<MachineRow | undefined> {
     if (!isUuid(machineId)) return undefined;
     return (await this.#ctx.db.select().from(machines).where(eq(machines.id, machineId)))[0];
