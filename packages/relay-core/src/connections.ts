@@ -1,12 +1,21 @@
-import type { Channel } from '@guruconnect/protocol';
+import { randomBytes } from 'node:crypto';
+import {
+  type Channel,
+  CONTRACT_VERSION,
+  type EnvelopeInit,
+  type HelloResult,
+  isKnownFlag,
+  type SessionMode,
+} from '@guruconnect/protocol';
 import type { AgentIdentity, RelayEvent, ViewerGrant } from './hooks.js';
 import type { Peer } from './peer.js';
 import type { BusSubscription } from './relay-bus.js';
 import type { RelayError } from './relay-error.js';
 import type { ResolvedRelayOptions } from './relay-options.js';
 import type { RelaySession } from './relay-session.js';
-import type { TokenBucket } from './token-bucket.js';
-import type { ViewerFlow } from './viewer-flow.js';
+import { TokenBucket } from './token-bucket.js';
+import { ViewerFlow } from './viewer-flow.js';
+import { encodeViewerStamp } from './viewer-stamp.js';
 
 /** An authenticated agent socket. */
 export interface AgentConn {
@@ -60,4 +69,63 @@ export interface SessionHost {
   reportError(error: RelayError): void;
   /** The session reached ENDED: forget it and let its agent serve the next waiting session. */
   sessionEnded(session: RelaySession, freedAgent: AgentConn | undefined): void;
+}
+
+export function createAgentConn(peer: Peer, identity: AgentIdentity): AgentConn {
+  return {
+    peer,
+    identity,
+    connectedAt: new Date(),
+    session: undefined,
+    subscriptions: [],
+    gone: false,
+    pausedViewers: new Set(),
+  };
+}
+
+export function createViewerConn(
+  peer: Peer,
+  grant: ViewerGrant,
+  session: RelaySession,
+  options: ResolvedRelayOptions,
+): ViewerConn {
+  // 16 random bytes' worth of id in 18 ASCII characters: short enough to stamp cheaply.
+  const viewerId = `v-${randomBytes(12).toString('base64url')}`;
+  const viewer: ViewerConn = {
+    peer,
+    grant,
+    viewerId,
+    channels: new Set(grant.channels),
+    joinedAt: new Date(),
+    flow: new ViewerFlow({ window: options.videoWindow, videoBudgetBytes: options.maxBufferedBytes / 2 }),
+    input: new TokenBucket({ ratePerSecond: options.inputRatePerSecond }),
+    stamp: encodeViewerStamp(viewerId),
+    session,
+    onVideoFlushed: () => session.onVideoFlushed(viewer),
+    behindTimer: undefined,
+    present: false,
+  };
+  return viewer;
+}
+
+export interface HelloResultInit {
+  sessionId: string;
+  machineId: string;
+  viewerId: string;
+  channels: Channel[];
+  mode: SessionMode;
+  /** The peer's announced capabilities; only flags this version knows are echoed. */
+  capabilities: string[];
+}
+
+/** The relay's HelloResult for an accepted peer. */
+export function helloResult(options: ResolvedRelayOptions, init: HelloResultInit): EnvelopeInit {
+  const value: Omit<HelloResult, '$typeName' | '$unknown'> = {
+    ...init,
+    capabilities: init.capabilities.filter(isKnownFlag),
+    heartbeatIntervalMs: options.heartbeatIntervalMs,
+    serverVersion: options.serverVersion,
+    protocolVersion: CONTRACT_VERSION,
+  };
+  return { payload: { case: 'helloResult', value } };
 }

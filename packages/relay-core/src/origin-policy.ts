@@ -1,6 +1,29 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { AllowedOrigins } from './relay-options.js';
+import type { RelayEvent } from './hooks.js';
+import type { PeerRole } from './peer.js';
+import type { AllowedOrigins, ResolvedRelayOptions } from './relay-options.js';
+
+/** Which endpoint a request path is, or undefined when it is not one of the relay's. */
+export function upgradeRole(path: string, options: ResolvedRelayOptions): PeerRole | undefined {
+  if (path === options.agentPath) return 'agent';
+  if (path === options.viewerPath) return 'viewer';
+  return undefined;
+}
+
+/** The violation event for an upgrade refused for its Origin (no socket exists, so a fresh correlation id). */
+export function forbiddenOriginEvent(role: PeerRole, request: IncomingMessage): RelayEvent {
+  return {
+    type: 'violation',
+    role,
+    code: 'forbidden_origin',
+    detail: `origin ${request.headers.origin ?? '(none)'} is not allowed`,
+    remoteAddress: request.socket.remoteAddress ?? '',
+    correlationId: randomUUID(),
+    at: new Date(),
+  };
+}
 
 /**
  * Whether an upgrade's Origin is acceptable. A viewer (a browser page) must send an allowed

@@ -12,6 +12,14 @@ import type { ConnectionContext } from './hooks.js';
 
 export type PeerRole = 'agent' | 'viewer';
 
+/** Longest human message the relay puts in a CloseNotice or ErrorMessage (keeps them control-sized). */
+const MAX_MESSAGE_CHARS = 1024;
+
+/** `text` cut to {@link MAX_MESSAGE_CHARS}. */
+export function shortMessage(text: string): string {
+  return text.length > MAX_MESSAGE_CHARS ? `${text.slice(0, MAX_MESSAGE_CHARS - 1)}…` : text;
+}
+
 export interface PeerOptions {
   ws: WebSocket;
   role: PeerRole;
@@ -91,7 +99,10 @@ export class Peer {
       this.ws.send(
         encodeEnvelope(
           createEnvelope({
-            payload: { case: 'closeNotice', value: { reason, message: message ?? entry.message } },
+            payload: {
+              case: 'closeNotice',
+              value: { reason, message: shortMessage(message ?? entry.message) },
+            },
           }),
           this.#limits,
         ),

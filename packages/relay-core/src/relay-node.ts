@@ -1,37 +1,33 @@
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
   type AgentHello,
   CLOSE_CODES,
   CloseReason,
-  CONTRACT_VERSION,
-  isKnownFlag,
   SessionMode,
   type ViewerHello,
 } from '@guruconnect/protocol';
 import { WebSocketServer } from 'ws';
-import type { AgentConn, RelayCounters, SessionHost, ViewerConn } from './connections.js';
+import { BusControl } from './bus-control.js';
+import {
+  type AgentConn,
+  createAgentConn,
+  createViewerConn,
+  helloResult,
+  type RelayCounters,
+  type SessionHost,
+  type ViewerConn,
+} from './connections.js';
+import { EventHub } from './event-hub.js';
 import type { AgentIdentity, RelayEvent, RelayEventOf, RelayEventType, ViewerGrant } from './hooks.js';
 import { createInProcessBus } from './in-process-bus.js';
-import { isOriginAllowed, refuseUpgrade } from './origin-policy.js';
-import type { PeerRole } from './peer.js';
+import { forbiddenOriginEvent, isOriginAllowed, refuseUpgrade, upgradeRole } from './origin-policy.js';
 import type { Relay, RelayStats } from './relay.js';
-import {
-  type BusMessage,
-  type BusSubscription,
-  decodeControl,
-  encodeControl,
-  type RelayBus,
-  relaySubjects,
-} from './relay-bus.js';
+import { type BusSubscription, type RelayBus, relaySubjects } from './relay-bus.js';
 import { RelayError, RelayErrorCode } from './relay-error.js';
 import { type RelayOptions, type ResolvedRelayOptions, resolveRelayOptions } from './relay-options.js';
 import { RelaySession, type SessionSnapshot } from './relay-session.js';
 import { SocketHandler, type SocketHandlerHost, type SocketRecord } from './socket-handler.js';
-import { TokenBucket } from './token-bucket.js';
-import { ViewerFlow } from './viewer-flow.js';
-import { encodeViewerStamp } from './viewer-stamp.js';
 
 const KNOWN_REASONS = new Set<number>(CLOSE_CODES.map((entry) => entry.reason));
 
@@ -54,7 +50,8 @@ export class RelayNode implements Relay, SessionHost, SocketHandlerHost {
   readonly #sessions = new Map<string, RelaySession>();
   readonly #sessionsByMachine = new Map<string, Set<RelaySession>>();
   readonly #sessionSubscriptions = new Map<RelaySession, BusSubscription>();
-  readonly #listeners = new Map<RelayEventType, Set<(event: RelayEvent) => void>>();
+  readonly #events: EventHub;
+  readonly #control: BusControl;
   readonly #heartbeatTimer: NodeJS.Timeout;
   #viewerCount = 0;
   #closing: Promise<void> | undefined;
@@ -63,6 +60,8 @@ export class RelayNode implements Relay, SessionHost, SocketHandlerHost {
     this.options = resolveRelayOptions(options);
     this.#ownsBus = this.options.bus === undefined;
     this.#bus = this.options.bus ?? createInProcessBus({ onError: (e) => this.reportError(e) });
+    this.#control = new BusControl(this.#bus, this.options.nodeId, (e) => this.reportError(e));
+    this.#events = new EventHub({ onEvent: this.options.onEvent, reportError: (e) => this.reportError(e) });
     // closeTimeout is a ws ≥ 8.18 server option missing from @types/ws.
     const serverOptions = {
       noServer: true,
@@ -73,7 +72,10 @@ export class RelayNode implements Relay, SessionHost, SocketHandlerHost {
     };
     this.#wss = new WebSocketServer(serverOptions);
     this.#handler = new SocketHandler(this);
-    this.#heartbeatTimer = setInterval(() => this.#heartbeat(), this.options.heartbeatIntervalMs);
+    this.#heartbeatTimer = setInterval(
+      () => this.#handler.heartbeat(this.#records),
+      this.options.heartbeatIntervalMs,
+    );
   }
 
   get nodeId(): string {
@@ -87,9 +89,7 @@ export class RelayNode implements Relay, SessionHost, SocketHandlerHost {
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     const url = request.url ?? '';
     const query = url.indexOf('?');
-    const path = query === -1 ? url : url.slice(0, query);
-    const role: PeerRole | undefined =
-      path === this.options.agentPath ? 'agent' : path === this.options.viewerPath ? 'viewer' : undefined;
+    const role = upgradeRole(query === -1 ? url : url.slice(0, query), this.options);
     if (role === undefined) return false;
     try {
       if (this.closing) {
@@ -99,15 +99,7 @@ export class RelayNode implements Relay, SessionHost, SocketHandlerHost {
       const origin = request.headers.origin;
       if (!isOriginAllowed(this.options.allowedOrigins, role, origin, request)) {
         this.counters.violations += 1;
-        this.emit({
-          type: 'violation',
-          role,
-          code: 'forbidden_origin',
-          detail: `origin ${origin ?? '(none)'} is not allowed`,
-          remoteAddress: request.socket.remoteAddress ?? '',
-          correlationId: '',
-          at: new Date(),
-        });
+        this.emit(forbiddenOriginEvent(role, request));
         refuseUpgrade(socket, 403, 'forbidden origin');
         return true;
       }
@@ -123,31 +115,11 @@ export class RelayNode implements Relay, SessionHost, SocketHandlerHost {
   }
 
   on<T extends RelayEventType>(type: T, listener: (event: RelayEventOf<T>) => void): () => void {
-    let set = this.#listeners.get(type);
-    if (set === undefined) {
-      set = new Set();
-      this.#listeners.set(type, set);
-    }
-    const entry = listener as (event: RelayEvent) => void;
-    set.add(entry);
-    return () => {
-      set.delete(entry);
-    };
+    return this.#events.on(type, listener);
   }
 
   emit(event: RelayEvent): void {
-    const deliver = (listener: (event: RelayEvent) => void): void => {
-      try {
-        listener(event);
-      } catch (cause) {
-        this.reportError(
-          new RelayError(RelayErrorCode.ListenerFailed, `a ${event.type} listener threw`, { cause }),
-        );
-      }
-    };
-    if (this.options.onEvent !== undefined) deliver(this.options.onEvent);
-    const set = this.#listeners.get(event.type);
-    if (set !== undefined) for (const listener of [...set]) deliver(listener);
+    this.#events.emit(event);
   }
 
   reportError(error: RelayError): void {
@@ -160,7 +132,7 @@ export class RelayNode implements Relay, SessionHost, SocketHandlerHost {
   }
 
   endSession(sessionId: string, reason: CloseReason = CloseReason.NORMAL, message = ''): boolean {
-    this.#publish(relaySubjects.sessionControl(sessionId), {
+    this.#control.publish(relaySubjects.sessionControl(sessionId), {
       op: 'end-session',
       nodeId: this.nodeId,
       reason,
@@ -172,7 +144,7 @@ export class RelayNode implements Relay, SessionHost, SocketHandlerHost {
   }
 
   disconnectAgent(machineId: string, reason: CloseReason = CloseReason.KEY_REVOKED, message = ''): boolean {
-    this.#publish(relaySubjects.machineControl(machineId), {
+    this.#control.publish(relaySubjects.machineControl(machineId), {
       op: 'disconnect-agent',
       nodeId: this.nodeId,
       reason,
@@ -193,16 +165,7 @@ export class RelayNode implements Relay, SessionHost, SocketHandlerHost {
 
   async locateAgent(machineId: string, timeoutMs = 1000): Promise<string | undefined> {
     if (this.#agents.has(machineId)) return this.nodeId;
-    try {
-      const answer = await this.#bus.request(relaySubjects.machineLocate(machineId), new Uint8Array(0), {
-        timeoutMs,
-      });
-      const control = decodeControl(answer.data);
-      return control?.op === 'located' ? control.nodeId : undefined;
-    } catch (error) {
-      if (error instanceof RelayError && error.code === RelayErrorCode.BusTimeout) return undefined;
-      throw new RelayError(RelayErrorCode.BusFailed, 'locating an agent failed', { cause: error });
-    }
+    return this.#control.ask(relaySubjects.machineLocate(machineId), timeoutMs);
   }
 
   stats(): RelayStats {
@@ -264,36 +227,24 @@ export class RelayNode implements Relay, SessionHost, SocketHandlerHost {
       this.#agentGone(previous, CloseReason.REPLACED);
       previous.peer.close(CloseReason.REPLACED);
     }
-    const agent: AgentConn = {
-      peer,
-      identity,
-      connectedAt: new Date(),
-      session: undefined,
-      subscriptions: [],
-      gone: false,
-      pausedViewers: new Set(),
-    };
+    const agent = createAgentConn(peer, identity);
     this.#agents.set(machineId, agent);
     this.#subscribeAgent(agent);
-    this.#publish(relaySubjects.machineControl(machineId), {
+    this.#control.publish(relaySubjects.machineControl(machineId), {
       op: 'agent-connected',
       nodeId: this.nodeId,
       correlationId: peer.ctx.correlationId,
     });
-    peer.sendEnvelope({
-      payload: {
-        case: 'helloResult',
-        value: {
-          sessionId: identity.sessionId ?? '',
-          machineId,
-          mode: identity.mode,
-          heartbeatIntervalMs: this.options.heartbeatIntervalMs,
-          serverVersion: this.options.serverVersion,
-          protocolVersion: CONTRACT_VERSION,
-          capabilities: hello.capabilities.filter(isKnownFlag),
-        },
-      },
-    });
+    peer.sendEnvelope(
+      helloResult(this.options, {
+        sessionId: identity.sessionId ?? '',
+        machineId,
+        viewerId: '',
+        channels: [],
+        mode: identity.mode,
+        capabilities: hello.capabilities,
+      }),
+    );
     this.emit({
       type: 'agent-connected',
       machineId,
@@ -338,46 +289,22 @@ export class RelayNode implements Relay, SessionHost, SocketHandlerHost {
       return undefined;
     }
     session ??= this.#createSession(grant.sessionId, grant.machineId, mode);
-    const viewerId = `v-${randomBytes(12).toString('base64url')}`;
-    const owner = session;
-    const viewer: ViewerConn = {
-      peer,
-      grant,
-      viewerId,
-      channels: new Set(grant.channels),
-      joinedAt: new Date(),
-      flow: new ViewerFlow({
-        window: this.options.videoWindow,
-        videoBudgetBytes: this.options.maxBufferedBytes / 2,
-      }),
-      input: new TokenBucket({ ratePerSecond: this.options.inputRatePerSecond }),
-      stamp: encodeViewerStamp(viewerId),
-      session,
-      onVideoFlushed: () => owner.onVideoFlushed(viewer),
-      behindTimer: undefined,
-      present: false,
-    };
+    const viewer = createViewerConn(peer, grant, session, this.options);
     this.#viewerCount += 1;
-    peer.sendEnvelope({
-      payload: {
-        case: 'helloResult',
-        value: {
-          sessionId: session.id,
-          machineId: session.machineId,
-          viewerId,
-          channels: grant.channels,
-          mode: session.mode,
-          heartbeatIntervalMs: this.options.heartbeatIntervalMs,
-          serverVersion: this.options.serverVersion,
-          protocolVersion: CONTRACT_VERSION,
-          capabilities: hello.capabilities.filter(isKnownFlag),
-        },
-      },
-    });
+    peer.sendEnvelope(
+      helloResult(this.options, {
+        sessionId: session.id,
+        machineId: session.machineId,
+        viewerId: viewer.viewerId,
+        channels: grant.channels,
+        mode: session.mode,
+        capabilities: hello.capabilities,
+      }),
+    );
     this.emit({
       type: 'viewer-joined',
       sessionId: session.id,
-      viewerId,
+      viewerId: viewer.viewerId,
       userId: grant.userId,
       viewerName: grant.viewerName,
       channels: grant.channels,
@@ -426,11 +353,8 @@ export class RelayNode implements Relay, SessionHost, SocketHandlerHost {
       this.#sessionsByMachine.set(machineId, byMachine);
     }
     byMachine.add(session);
-    const subscription = this.#subscribe(relaySubjects.sessionControl(sessionId), (message) => {
-      const control = decodeControl(message.data);
-      if (control?.op === 'end-session' && control.nodeId !== this.nodeId) {
-        session.end(toReason(control.reason), control.message || undefined);
-      }
+    const subscription = this.#control.subscribe(relaySubjects.sessionControl(sessionId), (control) => {
+      if (control.op === 'end-session') session.end(toReason(control.reason), control.message || undefined);
     });
     if (subscription !== undefined) this.#sessionSubscriptions.set(session, subscription);
     return session;
@@ -489,9 +413,8 @@ export class RelayNode implements Relay, SessionHost, SocketHandlerHost {
 
   #subscribeAgent(agent: AgentConn): void {
     const machineId = agent.identity.machineId;
-    const control = this.#subscribe(relaySubjects.machineControl(machineId), (message) => {
-      const command = decodeControl(message.data);
-      if (command === undefined || command.nodeId === this.nodeId || agent.gone) return;
+    const control = this.#control.subscribe(relaySubjects.machineControl(machineId), (command) => {
+      if (agent.gone) return;
       if (command.op === 'agent-connected') {
         // A newer socket for this machine opened on another node.
         this.#agentGone(agent, CloseReason.REPLACED);
@@ -500,59 +423,13 @@ export class RelayNode implements Relay, SessionHost, SocketHandlerHost {
         this.#disconnect(agent, toReason(command.reason), command.message || undefined);
       }
     });
-    const locate = this.#subscribe(relaySubjects.machineLocate(machineId), (message) => {
-      if (agent.gone) return;
-      message.respond?.(
-        encodeControl({ op: 'located', nodeId: this.nodeId, correlationId: agent.peer.ctx.correlationId }),
-      );
-    });
+    const locate = this.#control.answer(relaySubjects.machineLocate(machineId), () =>
+      agent.gone
+        ? undefined
+        : { op: 'located', nodeId: this.nodeId, correlationId: agent.peer.ctx.correlationId },
+    );
     if (control !== undefined) agent.subscriptions.push(control);
     if (locate !== undefined) agent.subscriptions.push(locate);
-  }
-
-  #subscribe(subject: string, handler: (message: BusMessage) => void): BusSubscription | undefined {
-    try {
-      return this.#bus.subscribe(subject, (message) => {
-        try {
-          handler(message);
-        } catch (cause) {
-          this.reportError(new RelayError(RelayErrorCode.BusFailed, `handling ${subject} failed`, { cause }));
-        }
-      });
-    } catch (cause) {
-      this.reportError(
-        new RelayError(RelayErrorCode.BusFailed, `subscribing to ${subject} failed`, { cause }),
-      );
-      return undefined;
-    }
-  }
-
-  #publish(subject: string, control: Parameters<typeof encodeControl>[0]): void {
-    try {
-      this.#bus.publish(subject, encodeControl(control));
-    } catch (cause) {
-      this.reportError(
-        new RelayError(RelayErrorCode.BusFailed, `publishing to ${subject} failed`, { cause }),
-      );
-    }
-  }
-
-  #heartbeat(): void {
-    const limit = this.options.missedHeartbeats;
-    for (const record of this.#records) {
-      if (record.phase !== 'live') continue;
-      try {
-        if (!record.peer.heartbeat(limit)) record.peer.close(CloseReason.HEARTBEAT_TIMEOUT);
-      } catch (cause) {
-        this.reportError(
-          new RelayError(RelayErrorCode.Internal, 'heartbeat failed', {
-            cause,
-            correlationId: record.peer.ctx.correlationId,
-          }),
-        );
-        record.peer.ws.terminate();
-      }
-    }
   }
 }
 

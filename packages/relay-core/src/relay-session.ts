@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import {
-  Channel,
   CloseReason,
   type ConsentResponse,
   type Envelope,
@@ -9,26 +8,10 @@ import {
 } from '@guruconnect/protocol';
 import type { AgentConn, SessionHost, ViewerConn } from './connections.js';
 import { type RelaySessionState, SessionStateMachine } from './session-state-machine.js';
+import { type DeliveryContext, deliverToViewer } from './viewer-delivery.js';
 import { stampFrame } from './viewer-stamp.js';
 
 const S = SessionState_State;
-
-/** Channel a viewer needs to receive a payload kind from the agent; absent kinds go to every viewer. */
-const CHANNEL_FOR_AGENT_PAYLOAD: ReadonlyMap<string, Channel> = new Map<string, Channel>([
-  ['displayList', Channel.VIEW],
-  ['videoFrame', Channel.VIEW],
-  ['cursorShape', Channel.VIEW],
-  ['cursorPosition', Channel.VIEW],
-  ['clipboard', Channel.CLIPBOARD],
-  ['terminalData', Channel.TERMINAL],
-  ['terminalExit', Channel.TERMINAL],
-  ['fileOffer', Channel.FILES],
-  ['fileChunk', Channel.FILES],
-  ['fileAck', Channel.FILES],
-  ['fileComplete', Channel.FILES],
-  ['fileCancel', Channel.FILES],
-  ['chat', Channel.CHAT],
-]);
 
 /** A refresh asked for a behind viewer is asked again if no key frame came within this. */
 const REFRESH_RETRY_MS = 1000;
@@ -80,6 +63,7 @@ export class RelaySession {
   #graceTimer: NodeJS.Timeout | undefined;
   #started = false;
   #hadViewers = false;
+  readonly #delivery: DeliveryContext;
 
   constructor(host: SessionHost, init: RelaySessionInit) {
     this.#host = host;
@@ -88,6 +72,11 @@ export class RelaySession {
     // An unspecified mode is treated as the stricter one: consent is asked.
     this.mode = init.mode === SessionMode.UNATTENDED ? SessionMode.UNATTENDED : SessionMode.ATTENDED;
     this.#machine = new SessionStateMachine(S.WAITING_FOR_AGENT);
+    this.#delivery = {
+      options: host.options,
+      counters: host.counters,
+      requestRefresh: (viewer) => this.#maybeRefresh(viewer),
+    };
   }
 
   get state(): RelaySessionState {
@@ -242,10 +231,10 @@ export class RelaySession {
     if (target !== '') {
       const viewer = this.viewers.get(target);
       if (viewer === undefined) counters.framesDropped += 1;
-      else this.#deliver(viewer, envelope, data);
+      else deliverToViewer(this.#delivery, viewer, envelope, data);
       return;
     }
-    for (const viewer of this.viewers.values()) this.#deliver(viewer, envelope, data);
+    for (const viewer of this.viewers.values()) deliverToViewer(this.#delivery, viewer, envelope, data);
   }
 
   /**
@@ -396,52 +385,6 @@ export class RelaySession {
     }, deadline);
   }
 
-  #deliver(viewer: ViewerConn, envelope: Envelope, data: Buffer): void {
-    const payload = envelope.payload;
-    const kind = payload.case as string;
-    const channel = CHANNEL_FOR_AGENT_PAYLOAD.get(kind);
-    if (channel !== undefined && !viewer.channels.has(channel)) return;
-    const counters = this.#host.counters;
-    const peer = viewer.peer;
-    if (!peer.isOpen) return;
-    const buffered = peer.bufferedAmount;
-    const size = data.byteLength;
-    const options = this.#host.options;
-    if (payload.case === 'videoFrame') {
-      const now = performance.now();
-      const frame = payload.value;
-      const verdict = viewer.flow.admit(Number(frame.sequence), frame.keyFrame, size, buffered, now);
-      if (verdict === 'drop') {
-        counters.framesDropped += 1;
-        this.#watchBehind(viewer);
-        this.#maybeRefresh(viewer);
-        return;
-      }
-      peer.send(data, viewer.onVideoFlushed);
-      if (viewer.flow.behindSince === undefined && viewer.behindTimer !== undefined) {
-        clearTimeout(viewer.behindTimer);
-        viewer.behindTimer = undefined;
-      }
-    } else if (payload.case === 'cursorPosition') {
-      if (buffered + size > options.maxBufferedBytes / 2) {
-        counters.framesDropped += 1;
-        return;
-      }
-      peer.send(data);
-    } else {
-      if (buffered + size > options.maxBufferedBytes) {
-        // Never dropped, never queued past the cap: this viewer cannot keep up at all.
-        peer.close(CloseReason.VIEWER_TOO_SLOW);
-        return;
-      }
-      peer.send(data);
-    }
-    const after = peer.bufferedAmount;
-    if (after > viewer.flow.peakBufferedBytes) viewer.flow.peakBufferedBytes = after;
-    counters.bytesRelayed += size;
-    counters.framesForwarded += 1;
-  }
-
   /** Asks the agent for a key frame for `viewer` once it has room again. */
   #maybeRefresh(viewer: ViewerConn): void {
     const agent = this.#agent;
@@ -453,15 +396,6 @@ export class RelaySession {
       viewerId: viewer.viewerId,
       payload: { case: 'refreshRequest', value: { reason: 'flow-control' } },
     });
-  }
-
-  /** Video is being dropped for `viewer`: close it with 1013 if that lasts `slowViewerTimeoutMs`. */
-  #watchBehind(viewer: ViewerConn): void {
-    if (viewer.behindTimer !== undefined) return;
-    viewer.behindTimer = setTimeout(() => {
-      viewer.behindTimer = undefined;
-      if (viewer.flow.behindSince !== undefined) viewer.peer.close(CloseReason.VIEWER_TOO_SLOW);
-    }, this.#host.options.slowViewerTimeoutMs);
   }
 
   /** Viewers paused for a full agent buffer read again (the agent drained or went away). */

@@ -18,7 +18,7 @@ import {
 import type { WebSocket } from 'ws';
 import type { AgentConn, RelayCounters, ViewerConn } from './connections.js';
 import type { AgentIdentity, ConnectionContext, HookResult, RelayEvent, ViewerGrant } from './hooks.js';
-import { Peer, type PeerRole } from './peer.js';
+import { Peer, type PeerRole, shortMessage } from './peer.js';
 import { RelayError, RelayErrorCode } from './relay-error.js';
 import type { ResolvedRelayOptions } from './relay-options.js';
 import { STAMP_RESERVE_BYTES } from './viewer-stamp.js';
@@ -111,6 +111,19 @@ export class SocketHandler {
     }, this.#host.options.helloTimeoutMs);
     ws.on('message', (data, isBinary) => this.#onMessage(rec, data as Buffer, isBinary));
     ws.on('error', (error: Error & { code?: string }) => this.#onSocketError(rec, error));
+  }
+
+  /** One heartbeat period: beats every authenticated socket, closes (4010) those that stopped answering. */
+  heartbeat(records: Iterable<SocketRecord>): void {
+    const limit = this.#host.options.missedHeartbeats;
+    for (const rec of records) {
+      if (rec.phase !== 'live') continue;
+      try {
+        if (!rec.peer.heartbeat(limit)) rec.peer.close(CloseReason.HEARTBEAT_TIMEOUT);
+      } catch (cause) {
+        this.#internal(rec, cause);
+      }
+    }
   }
 
   #onMessage(rec: SocketRecord, data: Buffer, isBinary: boolean): void {
@@ -291,7 +304,7 @@ export class SocketHandler {
             case: 'error',
             value: {
               code: 'GC_ERR_RELAY_REFUSED',
-              message: result.message,
+              message: shortMessage(String(result.message)),
               correlationId: peer.ctx.correlationId,
             },
           },
