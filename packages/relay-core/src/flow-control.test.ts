@@ -1,4 +1,6 @@
+import { Channel } from '@guruconnect/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import {
   connectAgent,
   connectViewer,
@@ -165,5 +167,44 @@ describe('flow control', () => {
       (e) => e.payload.case === 'videoFrame' && e.payload.value.sequence > 3n,
     );
     expect(next.payload.case === 'videoFrame' && next.payload.value.sequence).toBe(7n);
+  });
+});
+
+describe('backpressure towards the agent', () => {
+  it('stops reading a viewer while the agent’s buffer is full and loses none of its bytes', async () => {
+    h = await startHarness({ maxFrameBytes: 256 * 1024, maxBufferedBytes: 1024 * 1024 });
+    const agent = await connectAgent(h, h.agentKey('m1'));
+    const viewer = await connectViewer(
+      h,
+      h.viewerToken({ sessionId: 's1', machineId: 'm1', channels: [Channel.VIEW, Channel.FILES] }),
+      's1',
+    );
+    await agent.waitForKind('viewerPresence');
+    agent.ws.pause(); // the agent stops reading: the relay's socket to it fills up
+    const chunk = new Uint8Array(100 * 1024).fill(9);
+    const count = 200; // 20 MB, far past the 1 MiB cap
+    for (let i = 0; i < count; i++) {
+      viewer.send({
+        payload: { case: 'fileChunk', value: { transferId: 't', offset: BigInt(i), data: chunk } },
+      });
+    }
+    let peak = 0;
+    for (let i = 0; i < 30; i++) {
+      await sleep(10);
+      peak = Math.max(peak, h.relay.listSessions()[0]?.agentBufferedBytes ?? 0);
+    }
+    // Held at the cap plus the one frame that crossed it, not the 20 MB the viewer sent.
+    expect(peak).toBeGreaterThan(0);
+    expect(peak).toBeLessThanOrEqual(1024 * 1024 + chunk.byteLength + 1024);
+    agent.ws.resume();
+    await agent.waitFor(
+      () => agent.received.filter((e) => e.payload.case === 'fileChunk').length === count,
+      15_000,
+    );
+    const offsets = agent.received.flatMap((e) =>
+      e.payload.case === 'fileChunk' ? [Number(e.payload.value.offset)] : [],
+    );
+    expect(offsets).toEqual(Array.from({ length: count }, (_, i) => i));
+    expect(viewer.ws.readyState).toBe(WebSocket.OPEN);
   });
 });

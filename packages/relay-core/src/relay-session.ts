@@ -29,6 +29,8 @@ export interface SessionSnapshot {
   state: SessionState_State;
   mode: SessionMode;
   agentConnectedAt: Date | undefined;
+  /** Bytes written to the agent's socket and not yet sent, now (0 without an agent). */
+  agentBufferedBytes: number;
   viewers: ViewerSnapshot[];
 }
 
@@ -114,6 +116,7 @@ export class RelaySession {
       state: this.#machine.state,
       mode: this.mode,
       agentConnectedAt: this.#agent?.connectedAt,
+      agentBufferedBytes: this.#agent?.peer.bufferedAmount ?? 0,
       viewers: [...this.viewers.values()].map((v) => ({
         viewerId: v.viewerId,
         userId: v.grant.userId,
