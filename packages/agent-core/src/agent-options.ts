@@ -28,7 +28,7 @@ export interface AgentOptions {
   fps?: number;
   /** Frames in flight per viewer. Default 3; bounds 1–64. */
   window?: number;
-  /** zstd level. Default 1; bounds 1–19. */
+  /** zstd level. Default 1; bounds -7–19. */
   zstdLevel?: number;
   /** Asks the end user on a ConsentRequest. Default: stdin and, with a display, a zenity dialog. */
   consentProvider?: ConsentProvider;

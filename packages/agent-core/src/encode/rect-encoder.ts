@@ -1,6 +1,6 @@
 import { Codec } from '@guruconnect/protocol';
-import { compress } from '@mongodb-js/zstd';
 import type { PixelRect } from '../capture/screen-capturer.js';
+import { zstdCompress } from './zstd-compress.js';
 
 /** One encoded rectangle, shaped like the wire `Rect`. */
 export interface EncodedRect extends PixelRect {
@@ -9,7 +9,7 @@ export interface EncodedRect extends PixelRect {
 }
 
 export interface RectEncoderOptions {
-  /** zstd level. Default 1 (fast); bounds 1–19. */
+  /** zstd level. Default 1 (fast); bounds -7–19 (negative levels trade bytes for speed). */
   zstdLevel?: number;
   /**
    * Rectangles larger than this many pixels are cut into horizontal stripes, compressed in
@@ -35,7 +35,7 @@ export class RectEncoder {
   readonly #maxPixels: number;
 
   constructor(options: RectEncoderOptions = {}) {
-    this.#level = Math.min(19, Math.max(1, options.zstdLevel ?? 1));
+    this.#level = Math.min(19, Math.max(-7, Math.trunc(options.zstdLevel ?? 1)));
     this.#maxPixels = Math.min(1 << 20, Math.max(4096, options.maxRectPixels ?? 1 << 18));
   }
 
@@ -45,7 +45,7 @@ export class RectEncoder {
       for (const part of this.#stripes(rect)) {
         const raw = extract(source, part);
         jobs.push(
-          compress(raw, this.#level).then((payload) => ({ ...part, codec: Codec.ZSTD_BGRA, payload })),
+          zstdCompress(raw, this.#level).then((payload) => ({ ...part, codec: Codec.ZSTD_BGRA, payload })),
         );
       }
     }
@@ -63,19 +63,22 @@ export class RectEncoder {
   }
 }
 
+const OPAQUE = -16777216; // 0xff000000 as int32
+
 /** Copies `rect` of `source` into a tight BGRA buffer with opaque alpha. */
 export function extract(source: PixelSource, rect: PixelRect): Buffer {
   const out = Buffer.allocUnsafe(rect.width * rect.height * 4);
-  const out32 = new Uint32Array(out.buffer, out.byteOffset, rect.width * rect.height);
+  // Int32 views keep the OR in small-integer arithmetic (no double conversion).
+  const out32 = new Int32Array(out.buffer, out.byteOffset, rect.width * rect.height);
   const aligned = source.data.byteOffset % 4 === 0 && source.stride % 4 === 0;
   if (aligned) {
-    const src32 = new Uint32Array(source.data.buffer, source.data.byteOffset, source.data.byteLength >>> 2);
+    const src32 = new Int32Array(source.data.buffer, source.data.byteOffset, source.data.byteLength >>> 2);
     const stride32 = source.stride >>> 2;
     let o = 0;
     for (let y = rect.y; y < rect.y + rect.height; y++) {
       let i = y * stride32 + rect.x;
       const end = i + rect.width;
-      while (i < end) out32[o++] = src32[i++]! | 0xff000000;
+      while (i < end) out32[o++] = src32[i++]! | OPAQUE;
     }
     return out;
   }

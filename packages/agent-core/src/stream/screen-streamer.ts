@@ -19,7 +19,7 @@ export interface ScreenStreamerOptions {
   fps?: number;
   /** Frames in flight per viewer before the streamer waits for acks. Default 3; bounds 1–64. */
   window?: number;
-  /** zstd level for rectangles. Default 1; bounds 1–19. */
+  /** zstd level for rectangles. Default 1; bounds -7–19. */
   zstdLevel?: number;
   /** Encoded bytes per VideoFrame before the rectangles are split over several frames. Default 3 MiB. */
   maxFrameBytes?: number;
