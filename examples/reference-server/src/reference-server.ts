@@ -144,7 +144,15 @@ export async function startReferenceServer(options: ReferenceServerOptions): Pro
     let closing = false;
     const liveKit = kit;
     const app = createHttpApp({
-      rpc: { kit, presence, publicUrl: config.publicUrl ?? '', currentAgentVersion: SERVER_VERSION },
+      rpc: {
+        kit,
+        presence,
+        publicUrl: config.publicUrl ?? '',
+        tls: config.tls !== undefined,
+        currentAgentVersion: SERVER_VERSION,
+      },
+      embedAllowedOrigins: config.embedAllowedOrigins,
+      serverVersion: SERVER_VERSION,
       assets,
       logger,
       handleUpgrade: (req, socket, head) => liveRelay.handleUpgrade(req, socket, head),

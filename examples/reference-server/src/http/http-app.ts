@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { toJson } from '@bufbuild/protobuf';
 import type { Interceptor } from '@connectrpc/connect';
 import { Code, ConnectError, createContextValues } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
+import { integration } from '@guruconnect/protocol';
 import type { Logger } from '../logger.js';
+import { capabilities } from '../rpc/integration-rpc.js';
 import { registerRpc } from '../rpc/register-rpc.js';
 import type { RpcDeps } from '../rpc/rpc-context.js';
 import { kCorrelationId, kRemoteAddress } from '../rpc/rpc-context.js';
@@ -27,6 +30,9 @@ export interface HttpAppOptions {
   onLogin(outcome: 'success' | 'failure' | 'rate_limited'): void;
   trustProxy: boolean;
   tls: boolean;
+  /** Origins that may frame `/embed/viewer` (its CSP `frame-ancestors`); every other route refuses framing. */
+  embedAllowedOrigins: string[];
+  serverVersion: string;
 }
 
 export interface HttpApp {
@@ -40,11 +46,23 @@ export const PUBLIC_ROUTES = [
   'GET /healthz',
   'GET /readyz',
   'GET /assets/*',
+  'GET /api/integration/capabilities',
+  'GET /embed/viewer',
+  'GET /viewer',
+  'POST /guruconnect.integration.v1.IntegrationService/GetCapabilities',
   'POST /guruconnect.management.v1.AuthService/Login',
   'POST /guruconnect.agent.v1.EnrollmentService/Enroll',
 ] as const;
 
-const GET_ROUTES = new Set(['/', '/healthz', '/readyz', '/metrics']);
+const GET_ROUTES = new Set([
+  '/',
+  '/healthz',
+  '/readyz',
+  '/metrics',
+  '/api/integration/capabilities',
+  '/embed/viewer',
+  '/viewer',
+]);
 
 export function clientAddress(
   req: { headers: IncomingMessage['headers']; socket?: { remoteAddress?: string | undefined } },
@@ -70,7 +88,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     }
   };
   const rpc = connectNodeAdapter({
-    routes: (router) => registerRpc(router, options.rpc),
+    routes: (router) => registerRpc(router, options.rpc, options.serverVersion),
     interceptors: [countLogins],
     readMaxBytes: 1024 * 1024,
     contextValues: (req) =>
@@ -114,6 +132,31 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     switch (path) {
       case '/':
         assets.serve('/index.html', req, res);
+        return;
+      case '/embed/viewer':
+      case '/viewer': {
+        // The embed page may be framed by the allowed origins only; the full-page viewer never.
+        const embed = path === '/embed/viewer';
+        applySecurityHeaders(res, {
+          hsts: options.tls,
+          frameAncestors: embed ? options.embedAllowedOrigins : [],
+        });
+        if (embed && options.embedAllowedOrigins.length > 0) res.removeHeader('X-Frame-Options');
+        const page = (assets.text('/embed.html') ?? '').replace(
+          '%GC_EMBED_ORIGINS%',
+          escapeAttr(options.embedAllowedOrigins.join(' ')),
+        );
+        res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+        res.end(method === 'HEAD' ? undefined : page);
+        return;
+      }
+      case '/api/integration/capabilities':
+        res.setHeader('Access-Control-Allow-Origin', '*');
+        json(
+          res,
+          200,
+          toJson(integration.GetCapabilitiesResponseSchema, capabilities(options.serverVersion)),
+        );
         return;
       case '/healthz':
         json(res, 200, { status: 'ok' });
@@ -177,4 +220,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     },
   };
+}
+
+function escapeAttr(value: string): string {
+  return value.replace(/[&"<>]/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -43,6 +43,11 @@ export class StaticAssets {
     return this.assets.has(path);
   }
 
+  /** The bytes of an asset as text (templates such as the embed page). */
+  text(path: string): string | undefined {
+    return this.assets.get(path)?.body.toString('utf8');
+  }
+
   paths(): string[] {
     return [...this.assets.keys()];
   }

@@ -4,14 +4,14 @@ import type { Caller, CreatedKey, ServerKit } from '@guruconnect/server-kit';
 import { ServerKitError, ServerKitErrorCode } from '@guruconnect/server-kit';
 import { auditToWire, keyToWire, kindFromWire } from './proto-mapping.js';
 import type { RpcDeps } from './rpc-context.js';
-import { callerOf, guarded } from './rpc-context.js';
+import { guarded, operatorOf } from './rpc-context.js';
 
 /** KeyService (long-lived secrets, shown once) and AuditService. */
 export function registerAdminRpc(router: ConnectRouter, { kit }: RpcDeps): void {
   router.service(KeyService, {
     listKeys: (req, ctx) =>
       guarded(ctx, async () => {
-        const keys = await kit.keys.list(await callerOf(kit, ctx), {
+        const keys = await kit.keys.list(await operatorOf(kit, ctx), {
           kind: kindFromWire(req.kind),
           includeRevoked: req.includeRevoked,
         });
@@ -19,16 +19,16 @@ export function registerAdminRpc(router: ConnectRouter, { kit }: RpcDeps): void 
       }),
     createKey: (req, ctx) =>
       guarded(ctx, async () => {
-        const created = await createKey(kit, await callerOf(kit, ctx), req);
+        const created = await createKey(kit, await operatorOf(kit, ctx), req);
         return { key: keyToWire(created.key), secret: created.secret };
       }),
     revokeKey: (req, ctx) =>
       guarded(ctx, async () => ({
-        key: keyToWire(await kit.keys.revoke(await callerOf(kit, ctx), req.keyId)),
+        key: keyToWire(await kit.keys.revoke(await operatorOf(kit, ctx), req.keyId)),
       })),
     rotateEnrollmentKey: (req, ctx) =>
       guarded(ctx, async () => {
-        const rotated = await kit.enrollment.rotateEnrollmentKey(await callerOf(kit, ctx), req.keyId);
+        const rotated = await kit.enrollment.rotateEnrollmentKey(await operatorOf(kit, ctx), req.keyId);
         return { key: keyToWire(rotated.key), secret: rotated.secret };
       }),
   });
@@ -36,7 +36,7 @@ export function registerAdminRpc(router: ConnectRouter, { kit }: RpcDeps): void 
   router.service(AuditService, {
     listAuditEvents: (req, ctx) =>
       guarded(ctx, async () => {
-        const page = await kit.audit.list(await callerOf(kit, ctx), {
+        const page = await kit.audit.list(await operatorOf(kit, ctx), {
           typePrefix: req.typePrefix || undefined,
           actor: req.actor || undefined,
           target: req.target || undefined,

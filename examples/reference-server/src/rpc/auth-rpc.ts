@@ -3,7 +3,7 @@ import { AuthService, UserService } from '@guruconnect/protocol';
 import { ServerKitError, ServerKitErrorCode } from '@guruconnect/server-kit';
 import { roleFromWire, ts, userToWire } from './proto-mapping.js';
 import type { RpcDeps } from './rpc-context.js';
-import { callerOf, correlationIdOf, guarded, kRemoteAddress } from './rpc-context.js';
+import { correlationIdOf, guarded, kRemoteAddress, operatorOf } from './rpc-context.js';
 
 /** AuthService (sign-in, sign-out, password, TOTP) and UserService. */
 export function registerAuthRpc(router: ConnectRouter, { kit }: RpcDeps): void {
@@ -21,33 +21,35 @@ export function registerAuthRpc(router: ConnectRouter, { kit }: RpcDeps): void {
       }),
     logout: (_req, ctx) =>
       guarded(ctx, async () => {
-        await kit.auth.logout(await callerOf(kit, ctx));
+        await kit.auth.logout(await operatorOf(kit, ctx));
         return {};
       }),
     whoAmI: (_req, ctx) =>
-      guarded(ctx, async () => ({ user: userToWire(await kit.users.me(await callerOf(kit, ctx))) })),
+      guarded(ctx, async () => ({ user: userToWire(await kit.users.me(await operatorOf(kit, ctx))) })),
     changePassword: (req, ctx) =>
       guarded(ctx, async () => {
-        const res = await kit.auth.changePassword(await callerOf(kit, ctx), {
+        const res = await kit.auth.changePassword(await operatorOf(kit, ctx), {
           currentPassword: req.currentPassword,
           newPassword: req.newPassword,
         });
         return { token: res.token };
       }),
-    beginTotp: (_req, ctx) => guarded(ctx, async () => kit.auth.beginTotp(await callerOf(kit, ctx))),
+    beginTotp: (_req, ctx) => guarded(ctx, async () => kit.auth.beginTotp(await operatorOf(kit, ctx))),
     confirmTotp: (req, ctx) =>
       guarded(ctx, async () => {
-        await kit.auth.confirmTotp(await callerOf(kit, ctx), req.code);
+        await kit.auth.confirmTotp(await operatorOf(kit, ctx), req.code);
         return {};
       }),
   });
 
   router.service(UserService, {
     listUsers: (_req, ctx) =>
-      guarded(ctx, async () => ({ users: (await kit.users.list(await callerOf(kit, ctx))).map(userToWire) })),
+      guarded(ctx, async () => ({
+        users: (await kit.users.list(await operatorOf(kit, ctx))).map(userToWire),
+      })),
     createUser: (req, ctx) =>
       guarded(ctx, async () => {
-        const caller = await callerOf(kit, ctx);
+        const caller = await operatorOf(kit, ctx);
         const role = roleFromWire(req.role);
         if (!role)
           throw new ServerKitError(ServerKitErrorCode.InvalidArgument, 'Choose a role', {
@@ -63,7 +65,7 @@ export function registerAuthRpc(router: ConnectRouter, { kit }: RpcDeps): void {
       }),
     updateUser: (req, ctx) =>
       guarded(ctx, async () => {
-        const caller = await callerOf(kit, ctx);
+        const caller = await operatorOf(kit, ctx);
         const user = await kit.users.update(caller, {
           userId: req.userId,
           role: roleFromWire(req.role),

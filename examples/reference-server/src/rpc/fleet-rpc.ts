@@ -2,7 +2,7 @@ import type { ConnectRouter } from '@connectrpc/connect';
 import { Channel, MachineService, SessionMode, SessionService } from '@guruconnect/protocol';
 import { machineToWire, sessionToWire, ts } from './proto-mapping.js';
 import type { RpcDeps } from './rpc-context.js';
-import { callerOf, guarded } from './rpc-context.js';
+import { guarded, operatorOf } from './rpc-context.js';
 
 /** MachineService and SessionService: the console's fleet and sessions. */
 export function registerFleetRpc(router: ConnectRouter, deps: RpcDeps): void {
@@ -11,7 +11,7 @@ export function registerFleetRpc(router: ConnectRouter, deps: RpcDeps): void {
   router.service(MachineService, {
     listMachines: (req, ctx) =>
       guarded(ctx, async () => {
-        const page = await kit.machines.search(await callerOf(kit, ctx), req.query, {
+        const page = await kit.machines.search(await operatorOf(kit, ctx), req.query, {
           pageSize: req.pageSize || undefined,
           pageToken: req.pageToken || undefined,
         });
@@ -23,13 +23,13 @@ export function registerFleetRpc(router: ConnectRouter, deps: RpcDeps): void {
       }),
     getMachine: (req, ctx) =>
       guarded(ctx, async () => {
-        const m = await kit.machines.get(await callerOf(kit, ctx), req.machineId);
+        const m = await kit.machines.get(await operatorOf(kit, ctx), req.machineId);
         const active = await kit.machines.activeSessionId(m.machineId);
         return { machine: machineToWire(m, presence, currentAgentVersion, active) };
       }),
     updateMachine: (req, ctx) =>
       guarded(ctx, async () => {
-        const m = await kit.machines.update(await callerOf(kit, ctx), req.machineId, {
+        const m = await kit.machines.update(await operatorOf(kit, ctx), req.machineId, {
           displayName: req.displayName || undefined,
           company: req.company || undefined,
           site: req.site || undefined,
@@ -41,14 +41,14 @@ export function registerFleetRpc(router: ConnectRouter, deps: RpcDeps): void {
       }),
     removeMachines: (req, ctx) =>
       guarded(ctx, async () => ({
-        removed: await kit.machines.remove(await callerOf(kit, ctx), req.machineIds),
+        removed: await kit.machines.remove(await operatorOf(kit, ctx), req.machineIds),
       })),
   });
 
   router.service(SessionService, {
     listSessions: (req, ctx) =>
       guarded(ctx, async () => {
-        const page = await kit.sessions.list(await callerOf(kit, ctx), {
+        const page = await kit.sessions.list(await operatorOf(kit, ctx), {
           liveOnly: req.liveOnly,
           machineId: req.machineId || undefined,
           pageSize: req.pageSize || undefined,
@@ -61,7 +61,7 @@ export function registerFleetRpc(router: ConnectRouter, deps: RpcDeps): void {
       }),
     startSession: (req, ctx) =>
       guarded(ctx, async () => {
-        const caller = await callerOf(kit, ctx);
+        const caller = await operatorOf(kit, ctx);
         const s = await kit.sessions.start(caller, {
           machineId: req.machineId,
           mode: req.mode === SessionMode.ATTENDED ? 'attended' : 'unattended',
@@ -70,14 +70,14 @@ export function registerFleetRpc(router: ConnectRouter, deps: RpcDeps): void {
       }),
     createSupportCode: (req, ctx) =>
       guarded(ctx, async () => {
-        const code = await kit.supportCodes.create(await callerOf(kit, ctx), {
+        const code = await kit.supportCodes.create(await operatorOf(kit, ctx), {
           ttlSeconds: req.ttlSeconds || undefined,
         });
         return { code: code.code, sessionId: code.sessionId, expiresAt: ts(code.expiresAt) };
       }),
     joinSession: (req, ctx) =>
       guarded(ctx, async () => {
-        const caller = await callerOf(kit, ctx);
+        const caller = await operatorOf(kit, ctx);
         const me = await kit.users.me(caller);
         const minted = await kit.viewerTokens.mint(caller, {
           sessionId: req.sessionId,
@@ -88,16 +88,16 @@ export function registerFleetRpc(router: ConnectRouter, deps: RpcDeps): void {
       }),
     endSession: (req, ctx) =>
       guarded(ctx, async () => {
-        await kit.sessions.end(await callerOf(kit, ctx), req.sessionId, 'ended by technician');
+        await kit.sessions.end(await operatorOf(kit, ctx), req.sessionId, 'ended by technician');
         return {};
       }),
     removeSessions: (req, ctx) =>
       guarded(ctx, async () => ({
-        removed: await kit.sessions.remove(await callerOf(kit, ctx), req.sessionIds),
+        removed: await kit.sessions.remove(await operatorOf(kit, ctx), req.sessionIds),
       })),
     listRecordings: (_req, ctx) =>
       guarded(ctx, async () => {
-        await callerOf(kit, ctx);
+        await operatorOf(kit, ctx);
         // Terminal recording arrives with terminal mode; until then there is nothing to list.
         return { recordings: [], nextPageToken: '' };
       }),

@@ -20,8 +20,10 @@ export interface Presence {
 export interface RpcDeps {
   kit: ServerKit;
   presence: Presence;
-  /** Public URL of this server, for links handed to clients. */
+  /** Public URL of this server, for links handed to clients; empty: derived from the request's Host. */
   publicUrl: string;
+  /** Served over TLS (for links derived from the Host header). */
+  tls: boolean;
   /** Agents older than this are flagged outdated in the console. */
   currentAgentVersion: string;
 }
@@ -40,6 +42,43 @@ export async function callerOf(kit: ServerKit, ctx: HandlerContext): Promise<Cal
   }
   const principal = await kit.auth.authenticate(bearer, correlationId);
   return { principal, correlationId, remoteAddress: ctx.values.get(kRemoteAddress) };
+}
+
+/** A management caller: an operator (JWT or API token). Integration keys never reach these methods. */
+export async function operatorOf(kit: ServerKit, ctx: HandlerContext): Promise<Caller> {
+  const caller = await callerOf(kit, ctx);
+  if (caller.principal.kind !== 'user') {
+    throw new ServerKitError(
+      ServerKitErrorCode.PermissionDenied,
+      'Integration keys cannot use the management API',
+      {
+        correlationId: caller.correlationId,
+      },
+    );
+  }
+  return caller;
+}
+
+/** An integration-contract caller: an integration key (`gik_…`) and nothing else. */
+export async function integrationOf(kit: ServerKit, ctx: HandlerContext): Promise<Caller> {
+  const caller = await callerOf(kit, ctx);
+  if (caller.principal.kind !== 'integration') {
+    throw new ServerKitError(
+      ServerKitErrorCode.PermissionDenied,
+      'The integration API needs an integration key',
+      {
+        correlationId: caller.correlationId,
+      },
+    );
+  }
+  return caller;
+}
+
+/** The base URL clients should use: the configured public URL, else scheme + Host of the request. */
+export function baseUrlOf(deps: RpcDeps, ctx: HandlerContext): string {
+  if (deps.publicUrl) return deps.publicUrl;
+  const host = ctx.requestHeader.get('host') ?? 'localhost';
+  return `${deps.tls ? 'https' : 'http'}://${host}`;
 }
 
 /**
