@@ -50,7 +50,11 @@ function drawer(mode) {
     }
   });
   const next = () => new Promise((resolve) => waiters.push(resolve));
-  return { child, next, step: () => (child.stdin.write('next\n'), next()) };
+  const step = () => {
+    child.stdin.write('next\n');
+    return next();
+  };
+  return { child, next, step };
 }
 
 /** A streamer with one viewer that acks each frame as soon as it is "sent". */
