@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DescService } from '@bufbuild/protobuf';
@@ -24,8 +24,8 @@ export const ADMIN_EMAIL = 'admin@example.com';
 
 /**
  * A real reference server on 127.0.0.1:0 with its own data directory: PGlite by default, or the
- * PostgreSQL database in `databaseUrl`. `assetsDir` defaults to a minimal console stand-in so
- * tests that only need the APIs do not depend on a build.
+ * PostgreSQL database in `DATABASE_URL`. `assetsDir` defaults to the real HTML pages with stand-in
+ * script bundles, so tests that only need the APIs do not depend on a browser build.
  */
 export async function startTestServer(
   env: Record<string, string> = {},
@@ -36,7 +36,9 @@ export async function startTestServer(
   if (!assetsDir) {
     assetsDir = join(dataDir, 'public');
     mkdirSync(join(assetsDir, 'assets'), { recursive: true });
-    writeFileSync(join(assetsDir, 'index.html'), '<!doctype html><title>GuruConnect</title>');
+    // The real HTML templates; the script bundles are stand-ins (API tests need no browser build).
+    copyFileSync(new URL('../../console/index.html', import.meta.url), join(assetsDir, 'index.html'));
+    copyFileSync(new URL('../../embed/embed.html', import.meta.url), join(assetsDir, 'embed.html'));
     writeFileSync(join(assetsDir, 'assets', 'console.js'), 'export {};');
   }
   const logs: string[] = [];
