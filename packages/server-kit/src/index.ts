@@ -93,3 +93,31 @@ export type {
   ViewerTokensService,
 } from './viewer-tokens-service.js';
 export { MAX_VIEWER_TOKEN_TTL_SECONDS } from './viewer-tokens-service.js';
+// Webhooks: registration, the outbox, and what receivers need to check a delivery.
+export type {
+  WebhookEventBody,
+  WebhookEventData,
+  WebhookEventType,
+  WebhookMachineRef,
+  WebhookSessionRef,
+} from './webhook-events.js';
+export { isWebhookEventType, WEBHOOK_EVENT_TYPES } from './webhook-events.js';
+export type { VerifyWebhookSignatureInput } from './webhook-signature.js';
+export {
+  DEFAULT_SIGNATURE_TOLERANCE_SECONDS,
+  signWebhookPayload,
+  verifyWebhookSignature,
+  WebhookHeader,
+} from './webhook-signature.js';
+export type {
+  EmitWebhookEventInput,
+  RegisteredWebhook,
+  RegisterWebhookInput,
+  WebhooksService,
+  WebhookView,
+} from './webhooks-service.js';
+export {
+  MAX_WEBHOOK_DATA_BYTES,
+  MAX_WEBHOOK_URL_LENGTH,
+  MAX_WEBHOOKS_PER_INTEGRATION,
+} from './webhooks-service.js';

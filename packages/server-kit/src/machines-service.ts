@@ -165,11 +165,14 @@ export class MachinesService {
    * codes address devices, not machine ids). Another integration's device is "not found".
    */
   async getByDevice(caller: Caller, deviceId: string): Promise<MachineView> {
-    if (caller.principal.kind !== 'integration') throw invalid(caller, 'Only integration keys address devices');
+    if (caller.principal.kind !== 'integration')
+      throw invalid(caller, 'Only integration keys address devices');
     const [row] = await this.#ctx.db
       .select()
       .from(machines)
-      .where(and(eq(machines.ownerIntegrationId, caller.principal.integrationId), eq(machines.deviceId, deviceId)));
+      .where(
+        and(eq(machines.ownerIntegrationId, caller.principal.integrationId), eq(machines.deviceId, deviceId)),
+      );
     if (row === undefined) throw notFound(caller, 'Device');
     requireRight(caller, 'machine.read', { ownerIntegrationId: row.ownerIntegrationId });
     return toMachineView(row);

@@ -6,6 +6,8 @@ export const SecretPrefix = {
   ApiToken: 'gat_',
   IntegrationKey: 'gik_',
   EnrollmentKey: 'gek_',
+  /** Webhook signing secret: the one prefixed secret stored as is (the server signs with it). */
+  WebhookSecret: 'gwh_',
 } as const;
 export type SecretPrefix = (typeof SecretPrefix)[keyof typeof SecretPrefix];
 

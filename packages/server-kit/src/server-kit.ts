@@ -18,6 +18,8 @@ import { SigningKeys } from './signing-keys.js';
 import { SupportCodesService } from './support-codes-service.js';
 import { UsersService } from './users-service.js';
 import { ViewerTokensService } from './viewer-tokens-service.js';
+import { WebhookDeliveryWorker } from './webhook-delivery-worker.js';
+import { WebhooksService } from './webhooks-service.js';
 
 export interface ServerKitOptions {
   /** From `openDatabase`. The kit does not close it: whoever opened it does, after `kit.close()`. */
@@ -47,6 +49,16 @@ export interface ServerKitOptions {
   reconcileOnStart?: boolean;
   /** Issuer shown in authenticator apps. Default `'GuruConnect'`. */
   totpIssuer?: string;
+  /** How often the webhook worker polls when idle, ms. Default 1000; 0 disables the worker; otherwise 50 … 60 000. */
+  webhookPollIntervalMs?: number;
+  /** A webhook attempt without a response within this fails, ms. Default 10 000; 1 000 … 120 000. */
+  webhookTimeoutMs?: number;
+  /** A delivery still failing this long after its event is given up, ms. Default 86 400 000 (24 h); 1 000 … 604 800 000. */
+  webhookMaxAgeMs?: number;
+  /** First retry delay, ms; doubles per failure. Default 1 000; 100 … 60 000. */
+  webhookRetryBaseMs?: number;
+  /** Longest retry delay, ms. Default 60 000; webhookRetryBaseMs … 3 600 000. */
+  webhookRetryMaxMs?: number;
 }
 
 /** Everything a GuruConnect server remembers and decides. */
@@ -60,11 +72,15 @@ export interface ServerKit {
   readonly supportCodes: SupportCodesService;
   readonly viewerTokens: ViewerTokensService;
   readonly audit: AuditService;
+  readonly webhooks: WebhooksService;
   /** The relay's hooks: `createRelay({ ...kit.relayHooks(), … })`. */
   relayHooks(): RelayHooks;
   /** Resolves when every relay event received so far is recorded. */
   drainEvents(): Promise<void>;
-  /** Stops the reaper and waits for queued relay events. Does not close the database. Idempotent. */
+  /**
+   * Stops the reaper and the webhook worker (attempts in flight are aborted and retried later) and
+   * waits for queued relay events. Does not close the database. Idempotent.
+   */
   close(): Promise<void>;
 }
 
@@ -110,6 +126,24 @@ export async function createServerKit(options: ServerKitOptions): Promise<Server
     options.reapIntervalMs === 0
       ? 0
       : bounded('reapIntervalMs', options.reapIntervalMs, 60_000, 1000, 3_600_000);
+  const webhookPollIntervalMs =
+    options.webhookPollIntervalMs === 0
+      ? 0
+      : bounded('webhookPollIntervalMs', options.webhookPollIntervalMs, 1000, 50, 60_000);
+  const webhookRetryBaseMs = bounded('webhookRetryBaseMs', options.webhookRetryBaseMs, 1000, 100, 60_000);
+  const webhookWorkerOptions = {
+    pollIntervalMs: webhookPollIntervalMs,
+    timeoutMs: bounded('webhookTimeoutMs', options.webhookTimeoutMs, 10_000, 1000, 120_000),
+    maxAgeMs: bounded('webhookMaxAgeMs', options.webhookMaxAgeMs, 86_400_000, 1000, 604_800_000),
+    retryBaseMs: webhookRetryBaseMs,
+    retryMaxMs: bounded(
+      'webhookRetryMaxMs',
+      options.webhookRetryMaxMs,
+      60_000,
+      webhookRetryBaseMs,
+      3_600_000,
+    ),
+  };
   const ctx: KitContext = {
     db: options.database.db,
     clock: options.clock ?? systemClock,
@@ -120,7 +154,12 @@ export async function createServerKit(options: ServerKitOptions): Promise<Server
   const keys = new KeysService(ctx, audit);
   const users = new UsersService(ctx, audit);
   const machines = new MachinesService(ctx, audit, keys);
-  const sessions = new SessionsService(ctx, audit, { staleSessionTtlMs });
+  const webhooks = new WebhooksService(ctx, audit);
+  const sessions = new SessionsService(ctx, audit, {
+    staleSessionTtlMs,
+    afterEnded: (row, at) =>
+      webhooks.emitForSession('session.ended', row.id, { reason: row.endReason ?? '' }, at),
+  });
   const supportCodes = new SupportCodesService(ctx, audit, {
     missLimit: options.supportCodeMissLimit ?? { failures: 10, windowSeconds: 600 },
   });
@@ -132,7 +171,7 @@ export async function createServerKit(options: ServerKitOptions): Promise<Server
     addressLimit: options.loginLimitPerAddress ?? { failures: 50, windowSeconds: 900 },
     totpIssuer: options.totpIssuer ?? 'GuruConnect',
   });
-  const recorder = new RelayEventRecorder(ctx, audit, machines, sessions);
+  const recorder = new RelayEventRecorder(ctx, audit, machines, sessions, webhooks);
   const hooks = createRelayHooks(
     new AgentAuthenticator(ctx, audit, keys, supportCodes),
     viewerTokens,
@@ -166,6 +205,11 @@ export async function createServerKit(options: ServerKitOptions): Promise<Server
         }, reapIntervalMs);
   timer?.unref();
 
+  const worker =
+    webhookPollIntervalMs === 0 ? undefined : new WebhookDeliveryWorker(ctx, webhookWorkerOptions);
+  const stopWaking = worker === undefined ? undefined : webhooks.onEnqueued(() => worker.wake());
+  worker?.start();
+
   let closed = false;
   return {
     auth,
@@ -177,14 +221,17 @@ export async function createServerKit(options: ServerKitOptions): Promise<Server
     supportCodes,
     viewerTokens,
     audit,
+    webhooks,
     relayHooks: () => hooks,
     drainEvents: () => recorder.drain(),
     close: async () => {
       if (closed) return;
       closed = true;
       if (timer !== undefined) clearInterval(timer);
+      stopWaking?.();
       await reaping;
       await recorder.drain();
+      await worker?.close();
     },
   };
 }

@@ -76,6 +76,11 @@ export type SessionEndedListener = (event: SessionEndedEvent) => void;
 export interface SessionsServiceOptions {
   /** A live session with no relay activity for this long is ended by `reapStale`. Default 12 h. */
   staleSessionTtlMs: number;
+  /**
+   * Awaited after a session is marked ended and audited, whoever ended it (relay, API, reaper,
+   * reconcile); the kit emits the `session.ended` webhook here. A failure is logged. Default: none.
+   */
+  afterEnded?: (row: SessionRow, at: Date) => Promise<void>;
 }
 
 const LIVE = sql`${sessions.state} <> 'ended'`;
@@ -239,6 +244,13 @@ export class SessionsService {
       correlationId,
       detail: { reason: endReason },
     });
+    if (this.#options.afterEnded !== undefined) {
+      try {
+        await this.#options.afterEnded(row, at);
+      } catch (err) {
+        this.#ctx.logger.error({ msg: 'session-ended hook failed', sessionId, correlationId, error: err });
+      }
+    }
     for (const listener of this.#endedListeners) {
       try {
         listener({ sessionId, machineId: row.machineId ?? undefined, reason: endReason, correlationId });

@@ -244,3 +244,61 @@ export const auditEvents = pgTable(
     index('audit_events_type_idx').on(t.type),
   ],
 );
+
+export const webhooks = pgTable(
+  'webhooks',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** The integration that registered it; only that integration sees, deletes or receives it. */
+    integrationId: uuid('integration_id').notNull(),
+    url: text('url').notNull(),
+    /** Event types delivered; empty means every type. */
+    eventTypes: text('event_types').array().notNull().default(sql`'{}'::text[]`),
+    /**
+     * The HMAC signing secret (`gwh_…`), stored as is: the server must sign every delivery with it,
+     * and a hash cannot sign. Like `signing_keys.material` it must stay readable by the server; see
+     * README "Secrets at rest". Emptied when the webhook is deleted.
+     */
+    secret: text('secret').notNull(),
+    /** The last delivery sequence handed out; bumped (row-locked) by every enqueue. */
+    lastSequence: bigint('last_sequence', { mode: 'number' }).notNull().default(0),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+    deletedAt: tz('deleted_at'),
+  },
+  (t) => [index('webhooks_integration_idx').on(t.integrationId)],
+);
+
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    /** The idempotency key: the body's `id` and the `GuruConnect-Webhook-Id` header, same on every retry. */
+    id: uuid('id').primaryKey().defaultRandom(),
+    webhookId: uuid('webhook_id')
+      .notNull()
+      .references(() => webhooks.id, { onDelete: 'cascade' }),
+    /** Per-webhook order: a delivery is sent only after every lower sequence is delivered or failed. */
+    sequence: bigint('sequence', { mode: 'number' }).notNull(),
+    eventType: text('event_type').notNull(),
+    sessionId: text('session_id'),
+    /** The event's `data` object. */
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    occurredAt: tz('occurred_at').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: tz('next_attempt_at').notNull(),
+    /** A worker that claimed the delivery owns it until then (one sender across kit instances). */
+    leaseUntil: tz('lease_until'),
+    leaseToken: uuid('lease_token'),
+    deliveredAt: tz('delivered_at'),
+    /** Set when given up (max age reached, or the webhook was deleted). */
+    failedAt: tz('failed_at'),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('webhook_deliveries_sequence_key').on(t.webhookId, t.sequence),
+    index('webhook_deliveries_pending_idx')
+      .on(t.webhookId, t.sequence)
+      .where(sql`delivered_at is null and failed_at is null`),
+  ],
+);

@@ -37,7 +37,13 @@ export async function createTestKit(
 ): Promise<TestKit> {
   const t = await openTestDatabase(driver);
   const clock = new TestClock();
-  const kit = await createServerKit({ database: t.database, clock, reapIntervalMs: 0, ...options });
+  const kit = await createServerKit({
+    database: t.database,
+    clock,
+    reapIntervalMs: 0,
+    webhookPollIntervalMs: 0,
+    ...options,
+  });
   await kit.users.ensureFirstAdmin({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
   const { token } = await kit.auth.login({
     email: ADMIN_EMAIL,
