@@ -175,19 +175,20 @@ describe('Agent against a relay peer and Xvfb', () => {
 
   it('releases sockets, X connections, shared memory and timers on close', async () => {
     const fds = readdirSync('/proc/self/fd').length;
-    const shm = readFileSync('/proc/sysvipc/shm', 'utf8');
+    const shm = ownShmSegments();
     const handles = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap').length;
     const { peer, agent } = await start();
     await peer.waitFor((p) => p.messages('displayList').length > 0);
     peer.send({ payload: { case: 'viewerPresence', value: { viewerId: 'v1', joined: true } } });
     await peer.waitFor((p) => p.messages('videoFrame').length > 0);
+    expect(ownShmSegments().length).toBe(shm.length + 1);
     await agent.close();
     expect(agent.state.kind).toBe('stopped');
     await peer.close();
     cleanups.length = 0;
     await new Promise((r) => setTimeout(r, 100));
     expect(readdirSync('/proc/self/fd').length).toBe(fds);
-    expect(readFileSync('/proc/sysvipc/shm', 'utf8')).toBe(shm);
+    expect(ownShmSegments()).toEqual(shm);
     expect(process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap').length).toBeLessThanOrEqual(
       handles,
     );
@@ -199,3 +200,14 @@ describe('Agent against a relay peer and Xvfb', () => {
     ).toThrow(expect.objectContaining({ code: 'GC_ERR_AGENT_NO_DISPLAY' }));
   });
 });
+
+/** SysV shared-memory segments this process created (other processes on the machine come and go). */
+function ownShmSegments(): string[] {
+  return readFileSync('/proc/sysvipc/shm', 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((cols) => cols[4] === String(process.pid))
+    .map((cols) => cols[1] ?? '');
+}

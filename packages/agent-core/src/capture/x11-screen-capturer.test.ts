@@ -33,7 +33,9 @@ function pattern(width: number, height: number): Uint8Array {
 
 function shmSegments(): Set<string> {
   const lines = readFileSync('/proc/sysvipc/shm', 'utf8').trim().split('\n').slice(1);
-  return new Set(lines.map((l) => l.trim().split(/\s+/)[1] ?? ''));
+  // Only segments this process created: other processes on the machine come and go.
+  const own = lines.map((l) => l.trim().split(/\s+/)).filter((c) => c[4] === String(process.pid));
+  return new Set(own.map((c) => c[1] ?? ''));
 }
 
 describe('X11ScreenCapturer', () => {
