@@ -98,13 +98,16 @@ async function drive(sender, receiver, size, window) {
     }
   });
   const started = performance.now();
+  const cpu = process.cpuUsage();
   pump();
   await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000));
   running = false;
   const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  const cpuMsPerGB = (used.user + used.system) / 1000 / (delivered / 1e9);
   sender.removeAllListeners('message');
   receiver.removeAllListeners('message');
-  return { mbps: delivered / seconds / 1e6, dropsSeen };
+  return { mbps: delivered / seconds / 1e6, cpuMsPerGB, dropsSeen };
 }
 
 async function bare(size, window) {
@@ -180,12 +183,15 @@ console.log(
   `relay-core forwarding throughput (${SECONDS} s per run, ${ROUNDS} rounds alternating, median, same process)`,
 );
 for (const { size, window } of CONFIGS) {
-  const runs = { bare: [], relay: [] };
+  const runs = { bare: [], relay: [], bareCpu: [], relayCpu: [] };
   let dropped = 0;
   for (let round = 0; round < ROUNDS; round++) {
-    runs.bare.push((await bare(size, window)).mbps);
+    const p = await bare(size, window);
+    runs.bare.push(p.mbps);
+    runs.bareCpu.push(p.cpuMsPerGB);
     const r = await relayed(size, window);
     runs.relay.push(r.mbps);
+    runs.relayCpu.push(r.cpuMsPerGB);
     dropped += r.dropped;
   }
   const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
@@ -196,5 +202,11 @@ for (const { size, window } of CONFIGS) {
     `${label.padStart(7)} frames, window ${String(window).padStart(2)}: bare ws ${b.toFixed(0).padStart(5)} MB/s, ` +
       `relay ${r.toFixed(0).padStart(5)} MB/s, ratio ${(r / b).toFixed(2)}× (target ≥ 0.80×), relay drops ${dropped}` +
       `  [bare ${runs.bare.map((x) => x.toFixed(0)).join('/')}; relay ${runs.relay.map((x) => x.toFixed(0)).join('/')}]`,
+  );
+  const bc = median(runs.bareCpu);
+  const rc = median(runs.relayCpu);
+  console.log(
+    `${''.padStart(7)}        CPU per GB delivered (whole process, both ends included): bare ${bc.toFixed(0)} ms, ` +
+      `relay ${rc.toFixed(0)} ms → CPU-bound ratio ${(bc / rc).toFixed(2)}×`,
   );
 }
