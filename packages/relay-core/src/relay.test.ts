@@ -399,6 +399,23 @@ describe('lifecycle', () => {
     expect(h.relay.stats().bytesRelayed).toBeGreaterThan(5000);
   });
 
+  it('delivers typed events to relay.on listeners and survives a throwing one', async () => {
+    const errors: unknown[] = [];
+    h = await startHarness({ onError: (e) => errors.push(e) });
+    const joined: string[] = [];
+    const off = h.relay.on('viewer-joined', (event) => joined.push(event.viewerName));
+    h.relay.on('session-started', () => {
+      throw new Error('listener bug');
+    });
+    const agent = await connectAgent(h, h.agentKey('m1'));
+    await connectViewer(h, h.viewerToken({ sessionId: 's1', machineId: 'm1', viewerName: 'Ada' }), 's1');
+    await agent.waitForKind('viewerPresence'); // the session went on after the listener threw
+    off();
+    await connectViewer(h, h.viewerToken({ sessionId: 's1', machineId: 'm1', viewerName: 'Bob' }), 's1');
+    expect(joined).toEqual(['Ada']);
+    expect(errors).toMatchObject([{ code: 'GC_ERR_RELAY_LISTENER_FAILED' }]);
+  });
+
   it('close() closes every socket with 1001 and leaves no timer or socket behind', async () => {
     const before = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
     h = await startHarness({ helloTimeoutMs: 60_000, consentTimeoutMs: 60_000 });
