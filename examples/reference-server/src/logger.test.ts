@@ -46,6 +46,17 @@ describe('logger', () => {
     expect(out).toContain('key-123');
   });
 
+  it('writes bigints as strings and survives fields it cannot serialise', () => {
+    const lines: string[] = [];
+    const log = createLogger({ write: (l) => lines.push(l) });
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    log.info('big', { ram: 17179869184n });
+    log.info('cycle', { cycle });
+    expect(JSON.parse(lines[0] as string).ram).toBe('17179869184');
+    expect(JSON.parse(lines[1] as string).msg).toBe('cycle');
+  });
+
   it('redacts inside arrays and leaves ordinary values alone', () => {
     expect(redact({ list: ['gek_abcdefghijklmnop', 'plain'], count: 3 })).toEqual({
       list: ['[redacted]', 'plain'],

@@ -35,6 +35,7 @@ export function redact(value: unknown, key = '', depth = 0): unknown {
   if (key && SECRET_FIELD.test(key) && !SAFE_FIELD.test(key))
     return value === undefined ? undefined : '[redacted]';
   if (typeof value === 'string') return value.replace(SECRET_VALUE, '[redacted]');
+  if (typeof value === 'bigint') return value.toString();
   if (value instanceof Error) {
     return { name: value.name, message: redact(value.message), code: (value as { code?: unknown }).code };
   }
@@ -52,7 +53,14 @@ export function createLogger(options: LoggerOptions = {}, base: LogFields = {}):
   const emit = (level: LogLevel, msg: string, fields?: LogFields) => {
     if (ORDER[level] < min) return;
     const record = redact({ ...base, ...fields }) as LogFields;
-    write(`${JSON.stringify({ ts: now().toISOString(), level, msg: redact(msg), ...record })}\n`);
+    let line: string;
+    try {
+      line = JSON.stringify({ ts: now().toISOString(), level, msg: redact(msg), ...record });
+    } catch (err) {
+      // A field that cannot be serialised (a cycle) must not take the caller down with it.
+      line = JSON.stringify({ ts: now().toISOString(), level, msg: redact(msg), logError: String(err) });
+    }
+    write(`${line}\n`);
   };
   return {
     debug: (m, f) => emit('debug', m, f),

@@ -99,6 +99,8 @@ export async function startReferenceServer(options: ReferenceServerOptions): Pro
       onEvent: (event) => {
         hooks.onEvent(event);
         if (event.type === 'violation') logger.warn('relay violation', { ...event });
+        else if (event.type === 'agent-status')
+          logger.debug('relay agent-status', { machineId: event.machineId });
         else logger.info(`relay ${event.type}`, { ...event });
       },
     });

@@ -14,4 +14,7 @@ const code = await runCli(process.argv.slice(2), {
     };
   },
 });
+// The agent is closed by now; exit explicitly so that nothing a library left referenced (a
+// consent dialog's pipe, stdin in flowing mode) keeps a finished one-shot agent alive.
 process.exitCode = code;
+process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));

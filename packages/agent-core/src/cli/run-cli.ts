@@ -250,10 +250,12 @@ async function runAgent(values: Values, io: CliIo, mode: 'connect' | 'run'): Pro
     removeSignal();
     await agent.close();
   }
-  if (exit.error !== undefined) {
+  // A one-shot session that the technician (or the end user) ended is a normal end, not an error.
+  if (exit.error !== undefined && !(exit.closeCode === 1000 || exit.closeCode === 4005)) {
     io.stderr.write(`gc-agent ${mode}: ${exit.error.message}\n`);
     return exitCodeForError(exit.error);
   }
+  if (exit.closeCode === 4005) io.stderr.write(`gc-agent ${mode}: the session has ended\n`);
   return ExitCode.Ok;
 }
 
