@@ -1,5 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import type { Readable } from 'node:stream';
 
 /** A real X server (Xvfb) with a solid background and an `xev` window recording input. */
 export class DesktopFixture {
@@ -23,7 +24,7 @@ export class DesktopFixture {
         stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
       },
     );
-    const pipe = xvfb.stdio[3];
+    const pipe = xvfb.stdio[3] as Readable | null;
     if (!pipe) throw new Error('Xvfb gave no display pipe');
     let text = '';
     for await (const chunk of pipe) {
