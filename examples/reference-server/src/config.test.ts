@@ -48,7 +48,7 @@ describe('loadConfig', () => {
       'GC_TLS_CERT and GC_TLS_KEY must be set together',
       'GC_EMBED_ALLOWED_ORIGINS: "not an origin" is not an origin like https://rmm.example.com',
       'GC_EMBED_ALLOWED_ORIGINS: "https://x.example/path" is not an origin like https://rmm.example.com',
-      'GC_INTEGRATION_KEY must look like gik_ followed by at least 22 letters or digits',
+      'GC_INTEGRATION_KEY must be gik_ followed by 33 letters or digits (see docs/operations.md)',
       'GC_LOG_LEVEL must be one of debug, info, warn, error',
       'GC_TRUST_PROXY must be true or false, got "maybe"',
     ]);

@@ -114,8 +114,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const allowedOrigins = origins(source, 'GC_ALLOWED_ORIGINS', problems);
   const embedAllowedOrigins = origins(source, 'GC_EMBED_ALLOWED_ORIGINS', problems);
   const integrationKey = source.GC_INTEGRATION_KEY;
-  if (integrationKey !== undefined && !/^gik_[A-Za-z0-9]{22,}$/.test(integrationKey)) {
-    problems.push('GC_INTEGRATION_KEY must look like gik_ followed by at least 22 letters or digits');
+  if (integrationKey !== undefined && !/^gik_[A-Za-z0-9]{33}$/.test(integrationKey)) {
+    problems.push(
+      'GC_INTEGRATION_KEY must be gik_ followed by 33 letters or digits (see docs/operations.md)',
+    );
   }
   const logLevel = (source.GC_LOG_LEVEL ?? 'info') as LogLevel;
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {

@@ -78,6 +78,14 @@ export async function startReferenceServer(options: ReferenceServerOptions): Pro
       );
     }
 
+    if (config.integrationKey) {
+      const bootstrap = await kit.keys.ensureBootstrapIntegrationKey(config.integrationKey);
+      if (!bootstrap.usable)
+        logger.warn('GC_INTEGRATION_KEY was revoked by an admin and stays revoked', {
+          keyId: bootstrap.keyId,
+        });
+    }
+
     const metrics = new Metrics();
     const logins = metrics.counter('gc_logins_total', 'Operator sign-in attempts by outcome');
     const hooks = kit.relayHooks();

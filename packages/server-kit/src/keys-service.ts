@@ -14,9 +14,12 @@ import {
 } from './key-info.js';
 import { actorOf, type Caller, type KitContext } from './kit-context.js';
 import { invalid, notFound, requireRight, withCorrelation } from './require-right.js';
-import { hashSecret, hasSecretShape, SecretPrefix } from './secret-codec.js';
+import { fingerprintSecret, hashSecret, hasSecretShape, SecretPrefix } from './secret-codec.js';
 import { ServerKitError, ServerKitErrorCode } from './server-kit-error.js';
 import { isUuid } from './users-service.js';
+
+/** The integration that owns devices provisioned with the bootstrap key. */
+export const BOOTSTRAP_INTEGRATION_ID = '00000000-0000-4000-8000-0000000000b0';
 
 export type { CreatedKey, KeyInfo, KeyKind } from './key-info.js';
 
@@ -181,6 +184,32 @@ export class KeysService {
       .returning();
     await this.#created(caller, 'integration', row!.id, row!.fingerprint);
     return { key: integrationKeyInfo(row!), secret: minted.secret };
+  }
+
+  /**
+   * Registers an operator-supplied integration key (the server's `GC_INTEGRATION_KEY`) so an RMM can
+   * be wired up before anyone signs in. Idempotent: a key already stored (even revoked — an admin's
+   * revocation wins over the environment) is left as it is. Returns whether it is usable.
+   */
+  async ensureBootstrapIntegrationKey(secret: string): Promise<{ keyId: string; usable: boolean }> {
+    if (!hasSecretShape(secret, SecretPrefix.IntegrationKey))
+      throw invalid(undefined, 'The bootstrap integration key must be gik_ followed by 33 letters or digits');
+    const secretHash = hashSecret(secret);
+    await this.#ctx.db
+      .insert(integrationKeys)
+      .values({
+        integrationId: BOOTSTRAP_INTEGRATION_ID,
+        name: 'bootstrap (GC_INTEGRATION_KEY)',
+        secretHash,
+        fingerprint: fingerprintSecret(secret),
+        createdBy: 'system',
+      })
+      .onConflictDoNothing({ target: integrationKeys.secretHash });
+    const [row] = await this.#ctx.db
+      .select()
+      .from(integrationKeys)
+      .where(eq(integrationKeys.secretHash, secretHash));
+    return { keyId: row!.id, usable: row!.revokedAt === null };
   }
 
   /** A site enrollment key: machines enrolling with it join that company and site. */

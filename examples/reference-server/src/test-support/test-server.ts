@@ -29,7 +29,11 @@ export const ADMIN_EMAIL = 'admin@example.com';
  */
 export async function startTestServer(
   env: Record<string, string> = {},
-  options: { assetsDir?: string; relayOverrides?: { helloTimeoutMs?: number } } = {},
+  options: {
+    assetsDir?: string;
+    relayOverrides?: { helloTimeoutMs?: number };
+    keepAdminFrom?: TestServer;
+  } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gc-server-'));
   let assetsDir = options.assetsDir;
@@ -42,7 +46,7 @@ export async function startTestServer(
     writeFileSync(join(assetsDir, 'assets', 'console.js'), 'export {};');
   }
   const logs: string[] = [];
-  let adminPassword = '';
+  let adminPassword = options.keepAdminFrom?.adminPassword ?? '';
   const config = loadConfig({
     GC_PORT: '0',
     GC_DATA_DIR: dataDir,
