@@ -38,6 +38,10 @@ interface Claim {
 
 /** How long past the request timeout a claim stays ours: covers the bookkeeping after the send. */
 const LEASE_MARGIN_MS = 30_000;
+/** Delivered or given-up deliveries are kept this long (for inspection), then pruned. */
+export const WEBHOOK_DELIVERY_RETENTION_MS = 7 * 86_400_000;
+/** How often the worker prunes, at most. */
+const PRUNE_EVERY_MS = 3_600_000;
 
 function toDate(value: unknown): Date {
   return value instanceof Date ? value : new Date(String(value));
@@ -60,6 +64,7 @@ export class WebhookDeliveryWorker {
   #round: Promise<void> | undefined;
   #again = false;
   #closed = false;
+  #lastPruneAt = Number.NEGATIVE_INFINITY;
 
   constructor(ctx: KitContext, options: WebhookDeliveryWorkerOptions) {
     this.#ctx = ctx;
@@ -111,6 +116,7 @@ export class WebhookDeliveryWorker {
 
   /** One round: claim due heads, send them, record outcomes. Returns how many were claimed. */
   async runOnce(): Promise<number> {
+    await this.#pruneNowAndThen();
     const claims = await this.#claim();
     const outcomes = await Promise.allSettled(claims.map((claim) => this.#deliver(claim)));
     for (const [i, outcome] of outcomes.entries()) {
@@ -124,6 +130,17 @@ export class WebhookDeliveryWorker {
       }
     }
     return claims.length;
+  }
+
+  /** Deletes settled deliveries past the retention, once an hour (sequences live on `webhooks`). */
+  async #pruneNowAndThen(): Promise<void> {
+    const now = this.#ctx.clock.now();
+    if (now.getTime() - this.#lastPruneAt < PRUNE_EVERY_MS) return;
+    this.#lastPruneAt = now.getTime();
+    const cutoff = new Date(now.getTime() - WEBHOOK_DELIVERY_RETENTION_MS);
+    await this.#ctx.db.execute(sql`
+      delete from webhook_deliveries
+      where delivered_at < ${cutoff} or failed_at < ${cutoff}`);
   }
 
   async #claim(): Promise<Claim[]> {
