@@ -79,12 +79,16 @@ describe('<gc-viewer> session and frames', () => {
       DISPLAY.width,
       DISPLAY.height,
     );
+    const sentAt = performance.now();
     peer.send(videoFrame(1, DISPLAY, [full], true));
     screen.apply(full);
     const ack1 = await peer.next('frameAck');
+    const roundTripUs = (performance.now() - sentAt) * 1000;
     expect(ack1.sequence).toBe(1n);
     expect(ack1.captureTimeUs).toBe(1_000_001n);
+    // Decode + paint time, measured by the viewer: more than nothing, less than the round trip.
     expect(ack1.paintTimeUs).toBeGreaterThan(0);
+    expect(ack1.paintTimeUs).toBeLessThan(roundTripUs);
     expect(await h.page.evaluate(() => window.gcTest.canvasSize('frames'))).toEqual({
       width: 320,
       height: 200,

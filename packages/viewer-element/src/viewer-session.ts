@@ -21,8 +21,11 @@ export interface SessionClose {
 export interface ViewerSessionHandler {
   /** The relay accepted the hello. */
   onHello(result: HelloResult): void;
-  /** Any message after the hello except heartbeats and close notices, which the session handles. */
-  onMessage(envelope: Envelope, receivedAt: number): void;
+  /**
+   * Any message after the hello except heartbeats and close notices, which the session handles.
+   * `decodeMs` is the time spent decoding the envelope.
+   */
+  onMessage(envelope: Envelope, decodeMs: number): void;
   /** Something went wrong that does not by itself close the socket, or that is about to. */
   onError(error: ViewerError): void;
   /** Called exactly once, when the socket has closed (or failed to open). */
@@ -183,13 +186,21 @@ export class ViewerSession {
         this.#notice = payload.value.reason;
         this.#graceTimer ??= setTimeout(() => this.#socket.close(), this.#options.closeNoticeGraceMs ?? 2000);
         return;
+      case 'error':
+        break;
       default:
+        if (!this.#helloDone) {
+          this.#protocolError(
+            new ViewerError(ViewerErrorCode.Protocol, `the relay sent ${payload.case} before hello_result`),
+          );
+          return;
+        }
         break;
     }
     if (payload.case === 'sessionState' && payload.value.endReason !== CloseReason.UNSPECIFIED) {
       this.#notice ??= payload.value.endReason;
     }
-    this.#options.handler.onMessage(envelope, receivedAt);
+    this.#options.handler.onMessage(envelope, performance.now() - receivedAt);
   }
 
   #protocolError(error: ViewerError): void {
