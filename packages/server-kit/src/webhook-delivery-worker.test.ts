@@ -7,18 +7,10 @@ import type { LogRecord } from './logger.js';
 import { createServerKit } from './server-kit.js';
 import { DRIVERS, type Driver } from './test-support/test-databases.js';
 import { createTestKit, type TestKit } from './test-support/test-kit.js';
+import { deliveryStates, integrationOf, runClock, settledStates } from './test-support/webhook-fixtures.js';
 import { type ReceivedWebhook, sleep, WebhookReceiver, waitUntil } from './test-support/webhook-receiver.js';
 import type { WebhookEventBody } from './webhook-events.js';
 import { verifyWebhookSignature } from './webhook-signature.js';
-
-interface DeliveryState {
-  id: string;
-  attempts: number;
-  delivered_at: Date | null;
-  failed_at: Date | null;
-  last_error: string | null;
-  next_attempt_at: Date;
-}
 
 const logs: LogRecord[] = [];
 const capture = {
@@ -26,34 +18,6 @@ const capture = {
   warn: (r: LogRecord) => logs.push(r),
   error: (r: LogRecord) => logs.push(r),
 };
-
-async function integrationOf(k: TestKit): Promise<{ caller: Caller; integrationId: string }> {
-  const created = await k.kit.keys.createIntegrationKey(k.admin, { name: 'rmm' });
-  const principal = await k.kit.auth.authenticate(created.secret);
-  if (principal.kind !== 'integration') throw new Error('expected an integration principal');
-  return { caller: { principal }, integrationId: principal.integrationId };
-}
-
-function deliveryStates(k: TestKit, ids: string[]): Promise<DeliveryState[]> {
-  return k.t.database.query<DeliveryState>(
-    'select id, attempts, delivered_at, failed_at, last_error, next_attempt_at from webhook_deliveries where id = any($1::uuid[]) order by sequence',
-    [ids],
-  );
-}
-
-/** The deliveries' rows once `done` holds for all of them (the receiver answers before the worker records). */
-async function settledStates(
-  k: TestKit,
-  ids: string[],
-  done: (s: DeliveryState) => boolean = (s) => s.delivered_at !== null || s.failed_at !== null,
-): Promise<DeliveryState[]> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const states = await deliveryStates(k, ids);
-    if ((states.length === ids.length && states.every(done)) || Date.now() > deadline) return states;
-    await sleep(20);
-  }
-}
 
 function expectSigned(received: ReceivedWebhook[], secret: string, now: Date): void {
   for (const r of received) {
@@ -64,15 +28,6 @@ function expectSigned(received: ReceivedWebhook[], secret: string, now: Date): v
     expect(
       verifyWebhookSignature({ secret, timestamp: r.timestamp, body: r.body, signature: r.signature, now }),
     ).toBe(true);
-  }
-}
-
-/** Moves the kit's clock in `stepMs` steps, giving the worker real time to poll between steps. */
-async function runClock(k: TestKit, totalMs: number, until: () => boolean = () => false): Promise<void> {
-  const end = k.clock.now().getTime() + totalMs;
-  while (k.clock.now().getTime() < end && !until()) {
-    k.clock.advance(1000);
-    await sleep(40);
   }
 }
 
