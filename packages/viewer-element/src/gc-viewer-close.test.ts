@@ -191,6 +191,19 @@ describe('<gc-viewer> close reasons and connection states', () => {
     expect((await peer.closed).code).toBe(1000);
   });
 
+  it('refuses screen messages before the hello result', async () => {
+    await h.page.evaluate(
+      (server) => window.gcTest.create({ id: 'early', server, session: 's', token: 'tok-early' }),
+      h.origin,
+    );
+    const peer = await h.nextPeer();
+    await peer.next('viewerHello');
+    peer.send({ payload: { case: 'sessionState', value: { state: SessionState_State.ACTIVE } } });
+    await until('early', 'ended');
+    expect((await events('early', 'gc-error'))[0]).toMatchObject({ code: 'GC_ERR_VIEWER_PROTOCOL' });
+    expect(await events('early', 'gc-connected')).toEqual([]);
+  });
+
   it('will not reuse a spent single-use token', async () => {
     const peer = await h.join({ id: 'spent' });
     await until('spent', 'connected');
