@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Code } from '@connectrpc/connect';
 import {
   AuthService,
@@ -13,6 +15,7 @@ import {
   management,
   SessionMode,
 } from '@guruconnect/protocol';
+import { verifyWebhookSignature } from '@guruconnect/server-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ADMIN_EMAIL, startTestServer, type TestServer } from './test-support/test-server.js';
@@ -137,6 +140,50 @@ describe('integration contract on a live server', () => {
     const { token } = await a.createViewerToken({ sessionId: s1, channels: [Channel.VIEW] });
     const code = await viewerHello(t, token, s2);
     expect([4001, 4011]).toContain(code);
+  });
+
+  it('registers a webhook and delivers a signed session.ended to it', async () => {
+    const received: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => {
+        body += c;
+      });
+      req.on('end', () => {
+        received.push({ headers: req.headers, body });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    try {
+      const a = createIntegrationClient({ baseUrl: t.server.url, integrationKey: keyA });
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+      const { webhook, signingSecret } = await a.registerWebhook({ url, eventTypes: ['session.ended'] });
+      expect(signingSecret).toMatch(/^gwh_/);
+      expect((await a.listWebhooks({})).webhooks.map((w) => w.webhookId)).toEqual([webhook?.webhookId]);
+      const b = createIntegrationClient({ baseUrl: t.server.url, integrationKey: keyB });
+      expect((await b.listWebhooks({})).webhooks).toEqual([]);
+      await expect(b.deleteWebhook({ webhookId: webhook?.webhookId ?? '' })).rejects.toMatchObject({
+        code: Code.NotFound,
+      });
+      await a.provisionAgentKey({ deviceId: 'hooked' });
+      const { session } = await a.createSession({ deviceId: 'hooked' });
+      await a.endSession({ sessionId: session?.sessionId ?? '', reason: 'done' });
+      await expect.poll(() => received.length, { timeout: 15_000 }).toBe(1);
+      const [hit] = received;
+      const event = JSON.parse(hit?.body ?? '{}');
+      expect(event).toMatchObject({ type: 'session.ended', sessionId: session?.sessionId });
+      const ok = verifyWebhookSignature({
+        secret: signingSecret,
+        timestamp: String(hit?.headers['guruconnect-timestamp']),
+        body: hit?.body ?? '',
+        signature: String(hit?.headers['guruconnect-signature']),
+      });
+      expect(ok).toBe(true);
+      expect(hit?.headers['guruconnect-webhook-id']).toBe(event.id);
+    } finally {
+      await new Promise((r) => receiver.close(r));
+    }
   });
 
   it('lets only the allowed origins frame the embed page; every other route refuses framing', async () => {

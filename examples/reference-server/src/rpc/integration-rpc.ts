@@ -1,6 +1,5 @@
 import { create } from '@bufbuild/protobuf';
 import type { ConnectRouter, HandlerContext } from '@connectrpc/connect';
-import { Code, ConnectError } from '@connectrpc/connect';
 import {
   CONTRACT_VERSION,
   Feature,
@@ -8,7 +7,7 @@ import {
   integration,
   SessionMode,
 } from '@guruconnect/protocol';
-import type { Caller, SessionView } from '@guruconnect/server-kit';
+import type { Caller, SessionView, WebhookView } from '@guruconnect/server-kit';
 import { MAX_SUPPORT_CODE_TTL_SECONDS, MAX_VIEWER_TOKEN_TTL_SECONDS } from '@guruconnect/server-kit';
 import { modeToWire, sessionStateToWire, ts } from './proto-mapping.js';
 import type { RpcDeps } from './rpc-context.js';
@@ -25,6 +24,7 @@ export function capabilities(serverVersion: string): integration.GetCapabilities
       Feature.PerMachineKeys,
       Feature.ProgrammaticSessions,
       Feature.SupportCodes,
+      Feature.Webhooks,
     ],
     maxViewerTokenTtlSeconds: MAX_VIEWER_TOKEN_TTL_SECONDS,
     maxSupportCodeTtlSeconds: MAX_SUPPORT_CODE_TTL_SECONDS,
@@ -152,13 +152,31 @@ export function registerIntegrationRpc(router: ConnectRouter, deps: RpcDeps, ser
           nextPageToken: page.nextPageToken ?? '',
         };
       }),
-    // Webhook storage and delivery arrive with server-kit's webhooks service.
-    registerWebhook: (_req, ctx) => guarded(ctx, async () => unavailable(await integrationOf(kit, ctx))),
-    listWebhooks: (_req, ctx) => guarded(ctx, async () => unavailable(await integrationOf(kit, ctx))),
-    deleteWebhook: (_req, ctx) => guarded(ctx, async () => unavailable(await integrationOf(kit, ctx))),
+    registerWebhook: (req, ctx) =>
+      guarded(ctx, async () => {
+        const res = await kit.webhooks.register(await integrationOf(kit, ctx), {
+          url: req.url,
+          eventTypes: req.eventTypes,
+        });
+        return { webhook: webhookToWire(res.webhook), signingSecret: res.signingSecret };
+      }),
+    listWebhooks: (_req, ctx) =>
+      guarded(ctx, async () => ({
+        webhooks: (await kit.webhooks.list(await integrationOf(kit, ctx))).map(webhookToWire),
+      })),
+    deleteWebhook: (req, ctx) =>
+      guarded(ctx, async () => {
+        await kit.webhooks.delete(await integrationOf(kit, ctx), req.webhookId);
+        return {};
+      }),
   });
 }
 
-function unavailable(_caller: Caller): never {
-  throw new ConnectError('Webhooks are not available on this server yet', Code.Unimplemented);
+function webhookToWire(w: WebhookView): integration.Webhook {
+  return create(integration.WebhookSchema, {
+    webhookId: w.webhookId,
+    url: w.url,
+    eventTypes: [...w.eventTypes],
+    createdAt: ts(w.createdAt),
+  });
 }
