@@ -119,3 +119,49 @@ export type RelayEvent =
 export type RelayEventType = RelayEvent['type'];
 /** The event of one type, e.g. `RelayEventOf<'viewer-joined'>`. */
 export type RelayEventOf<T extends RelayEventType> = Extract<RelayEvent, { type: T }>;
+
+/**
+ * A copy of terminal traffic for recording (asciicast): what the agent's PTY wrote and the
+ * sizes the viewer asked for. `viewerId` is the viewer the channel belongs to (terminal channels
+ * are per viewer). `data` is a view of the relayed frame: copy it to keep it past the call.
+ */
+export type TerminalTap =
+  | {
+      kind: 'open';
+      sessionId: string;
+      machineId: string;
+      viewerId: string;
+      channelId: number;
+      cols: number;
+      rows: number;
+      term: string;
+      at: Date;
+    }
+  | {
+      kind: 'resize';
+      sessionId: string;
+      machineId: string;
+      viewerId: string;
+      channelId: number;
+      cols: number;
+      rows: number;
+      at: Date;
+    }
+  | {
+      kind: 'output';
+      sessionId: string;
+      machineId: string;
+      viewerId: string;
+      channelId: number;
+      data: Uint8Array;
+      at: Date;
+    }
+  | {
+      kind: 'exit';
+      sessionId: string;
+      machineId: string;
+      viewerId: string;
+      channelId: number;
+      exitCode: number;
+      at: Date;
+    };

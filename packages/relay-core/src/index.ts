@@ -9,6 +9,7 @@ export type {
   RelayEvent,
   RelayEventOf,
   RelayEventType,
+  TerminalTap,
   ViewerGrant,
 } from './hooks.js';
 export type { InProcessBusOptions } from './in-process-bus.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { DEFAULT_MAX_CONTROL_BYTES, DEFAULT_MAX_FRAME_BYTES } from '@guruconnect/protocol';
-import type { AuthenticateAgent, AuthorizeViewer, RelayEvent } from './hooks.js';
+import type { AuthenticateAgent, AuthorizeViewer, RelayEvent, TerminalTap } from './hooks.js';
 import type { RelayBus } from './relay-bus.js';
 import { RelayError, RelayErrorCode } from './relay-error.js';
 
@@ -71,6 +71,12 @@ export interface RelayOptions {
   /** Every {@link RelayEvent}. A throwing listener is reported to `onError` and ignored. */
   onEvent?: (event: RelayEvent) => void;
   /**
+   * Terminal traffic of ACTIVE sessions, for recording. Called synchronously on the forwarding
+   * path (keep it cheap: copy and queue); a throwing tap is reported to `onError` and ignored.
+   * Default: none.
+   */
+  onTerminal?: (tap: TerminalTap) => void;
+  /**
    * Failures that closed one socket or one bus message (hook threw, listener threw, bus
    * failure). Default: `process.emitWarning(error)`.
    */
@@ -100,6 +106,7 @@ export interface ResolvedRelayOptions {
   readonly closeTimeoutMs: number;
   readonly serverVersion: string;
   readonly onEvent: ((event: RelayEvent) => void) | undefined;
+  readonly onTerminal: ((tap: TerminalTap) => void) | undefined;
   readonly onError: (error: RelayError) => void;
 }
 
@@ -159,6 +166,7 @@ export function resolveRelayOptions(options: RelayOptions): ResolvedRelayOptions
     closeTimeoutMs: bounded('closeTimeoutMs', options.closeTimeoutMs, 3000, 10, 30_000),
     serverVersion: options.serverVersion ?? '',
     onEvent: options.onEvent,
+    onTerminal: options.onTerminal,
     onError:
       options.onError ??
       ((error: RelayError) => {

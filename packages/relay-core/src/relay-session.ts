@@ -8,6 +8,7 @@ import {
 } from '@guruconnect/protocol';
 import type { AgentConn, SessionHost, ViewerConn } from './connections.js';
 import { type RelaySessionState, SessionStateMachine } from './session-state-machine.js';
+import { tapTerminal } from './terminal-tap.js';
 import { type DeliveryContext, deliverToViewer } from './viewer-delivery.js';
 import { stampFrame } from './viewer-stamp.js';
 
@@ -231,6 +232,9 @@ export class RelaySession {
       return;
     }
     const target = envelope.viewerId;
+    if (envelope.payload.case === 'terminalData' || envelope.payload.case === 'terminalExit') {
+      tapTerminal(this.#host, this, target, envelope);
+    }
     if (target !== '') {
       const viewer = this.viewers.get(target);
       if (viewer === undefined) counters.framesDropped += 1;
@@ -254,6 +258,9 @@ export class RelaySession {
     if (this.#machine.state !== S.ACTIVE || agent === undefined) {
       this.#host.counters.messagesGated += 1;
       return;
+    }
+    if (payload.case === 'terminalOpen' || payload.case === 'terminalResize') {
+      tapTerminal(this.#host, this, viewer.viewerId, envelope);
     }
     const stamped = stampFrame(data, viewer.stamp);
     const options = this.#host.options;
