@@ -1,0 +1,38 @@
+// Child process: a relay-core relay on 127.0.0.1:0 with trivial hooks (one unattended machine).
+// Prints "port <n>" when listening; exits when stdin closes.
+import { createServer } from 'node:http';
+import { Channel, SessionMode } from '@guruconnect/protocol';
+import { createRelay } from '@guruconnect/relay-core';
+
+const relay = createRelay({
+  allowedOrigins: ['https://bench'],
+  authenticateAgent: async () => ({
+    ok: true,
+    value: { machineId: 'bench-machine', machineName: 'bench', mode: SessionMode.UNATTENDED },
+  }),
+  authorizeViewer: async (_token, sessionId) => ({
+    ok: true,
+    value: {
+      sessionId,
+      machineId: 'bench-machine',
+      mode: SessionMode.UNATTENDED,
+      channels: [Channel.VIEW, Channel.CONTROL],
+      viewerName: 'bench viewer',
+    },
+  }),
+  onError: (e) => console.error(`relay: ${e.message}`),
+});
+const server = createServer();
+server.on('upgrade', (req, socket, head) => {
+  if (!relay.handleUpgrade(req, socket, head)) socket.destroy();
+});
+server.listen(0, '127.0.0.1', () => console.log(`port ${server.address().port}`));
+const stop = async () => {
+  await relay.close();
+  server.closeAllConnections();
+  server.close();
+  process.exit(0);
+};
+process.stdin.on('end', stop);
+process.stdin.resume();
+process.on('SIGTERM', stop);

@@ -1,0 +1,185 @@
+// Formats the harness's results: a table per workload, GuruConnect/peer ratios and the issue's
+// targets, for stdout and for bench/RESULTS.md.
+
+const kb = (b) =>
+  b >= 1024 * 1024
+    ? `${(b / 1024 / 1024).toFixed(2)} MB`
+    : b >= 1024
+      ? `${(b / 1024).toFixed(1)} KB`
+      : `${Math.round(b)} B`;
+const n1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : String(x));
+const n2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : String(x));
+const cores = (r, w) =>
+  r[w] === undefined ? '' : r[w].cores.map((c, i) => `${r.pidsLabel[i]} ${n2(c)}`).join(', ');
+const db = (x) => (Number.isNaN(x) ? 'lossless' : Number.isFinite(x) ? `${x.toFixed(1)} dB` : '∞ dB');
+
+const CELLS = {
+  static: (r) => `${r.static.updates} upd, ${kb(r.static.bytes)}; ${cores(r, 'static')} cores`,
+  typing: (r) =>
+    `${kb(r.typing.bytesPerKey)}/key, ${n1(r.typing.updatesPerSec)} upd/s; key→update p50 ${n1(r.typing.latencyP50)} / p99 ${n1(r.typing.latencyP99)} ms (${r.typing.keysSeen}/${r.typing.keys}); ${cores(r, 'typing')}`,
+  scrolling: (r) =>
+    `${kb(r.scrolling.bytesPerUpdate)}/upd @ ${n1(r.scrolling.updatesPerSec)}/s (${kb(r.scrolling.bytes / r.scrolling.seconds)}/s); ${cores(r, 'scrolling')}`,
+  video: (r) =>
+    `${kb(r.video.bytesPerUpdate)}/upd @ ${n1(r.video.updatesPerSec)}/s, ${db(r.video.psnr)}; ${cores(r, 'video')}`,
+  noise: (r) =>
+    `${kb(r.noise.bytesPerUpdate)}/upd @ ${n1(r.noise.updatesPerSec)}/s, ${db(r.noise.psnr)}; ${cores(r, 'noise')}${r.noise.small ? `; input during stream p50 ${n1(r.noise.small.p50)} / p99 ${n1(r.noise.small.p99)} ms` : ''}`,
+  slides: (r) =>
+    `full paint p50 ${n1(r.slides.fullPaintP50)} / max ${n1(r.slides.fullPaintMax)} ms (${r.slides.completed}/${r.slides.changes}), ${kb(r.slides.bytesPerChange)}/change; ${cores(r, 'slides')}`,
+  first: (r) => `${n1(r.firstFrameMs)} ms`,
+};
+const ROWS = [
+  ['first frame (connect → full screen received)', 'first'],
+  ['static desktop', 'static'],
+  ['typing, 10 keys/s (xterm)', 'typing'],
+  ['terminal scroll, 40 lines/s', 'scrolling'],
+  ['640×360 video-like region, 30 fps', 'video'],
+  ['full-screen noise, 30 fps', 'noise'],
+  ['slide change (full screen)', 'slides'],
+];
+
+function ratio(a, b) {
+  if (!Number.isFinite(a) || !Number.isFinite(b) || b === 0) return 'n/a';
+  return `${(a / b).toFixed(2)}×`;
+}
+
+function ratios(gc, peers) {
+  const lines = [];
+  for (const p of peers) {
+    if (p.error !== undefined) continue;
+    lines.push(
+      `| ${p.label} | ${ratio(gc.typing.bytesPerKey, p.typing.bytesPerKey)} | ${ratio(gc.typing.latencyP50, p.typing.latencyP50)} | ` +
+        `${ratio(gc.scrolling.bytesPerUpdate, p.scrolling.bytesPerUpdate)} | ${ratio(gc.scrolling.updatesPerSec, p.scrolling.updatesPerSec)} | ${ratio(gc.scrolling.cores[0], p.scrolling.cores[0])} | ` +
+        `${ratio(gc.video.bytesPerUpdate, p.video.bytesPerUpdate)} | ${ratio(gc.video.updatesPerSec, p.video.updatesPerSec)} | ` +
+        `${ratio(gc.noise.updatesPerSec, p.noise.updatesPerSec)} | ${ratio(gc.noise.cores[0], p.noise.cores[0])} | ` +
+        `${ratio(gc.slides.fullPaintP50, p.slides.fullPaintP50)} | ${ratio(gc.slides.bytesPerChange, p.slides.bytesPerChange)} |`,
+    );
+  }
+  return [
+    '| GC ÷ peer | typing B/key | typing p50 | scroll B/upd | scroll upd/s | scroll CPU | video B/upd | video upd/s | noise upd/s | noise CPU | slide paint | slide bytes |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...lines,
+  ];
+}
+
+function targets(gc, byName) {
+  const x0z = byName['x0vnc-zrle'];
+  const x0t = byName['x0vnc-tight'];
+  const rows = [];
+  const add = (target, met, figures) =>
+    rows.push(`| ${target} | ${met === undefined ? 'not measured' : met ? 'met' : 'NOT met'} | ${figures} |`);
+  const ok = (r) => r !== undefined && r.error === undefined;
+  add(
+    'static desktop: 0 bytes and ≤ 0.01 cores after the first frame',
+    gc.static.bytes === 0 && gc.static.cores[0] <= 0.01,
+    `${kb(gc.static.bytes)}, agent ${n2(gc.static.cores[0])} cores`,
+  );
+  if (ok(x0z)) {
+    add(
+      'typing: ≤ x0vncserver bytes per keystroke',
+      gc.typing.bytesPerKey <= x0z.typing.bytesPerKey,
+      `GC ${kb(gc.typing.bytesPerKey)} vs x0vnc ZRLE ${kb(x0z.typing.bytesPerKey)}`,
+    );
+  }
+  add(
+    'typing: keystroke → update p50 ≤ 2 ms, p99 ≤ 10 ms',
+    gc.typing.latencyP50 <= 2 && gc.typing.latencyP99 <= 10,
+    `p50 ${n1(gc.typing.latencyP50)} ms, p99 ${n1(gc.typing.latencyP99)} ms`,
+  );
+  add('typing: keystroke → painted in headless Chromium p50 ≤ 12 ms', undefined, 'not part of this harness');
+  if (ok(x0z)) {
+    add(
+      'scrolling: ≤ 0.7× x0vncserver ZRLE bytes/update at ≥ its update rate and ≤ its CPU',
+      gc.scrolling.bytesPerUpdate <= 0.7 * x0z.scrolling.bytesPerUpdate &&
+        gc.scrolling.updatesPerSec >= x0z.scrolling.updatesPerSec &&
+        gc.scrolling.cores[0] <= x0z.scrolling.cores[0],
+      `${ratio(gc.scrolling.bytesPerUpdate, x0z.scrolling.bytesPerUpdate)} bytes/update, ${n1(gc.scrolling.updatesPerSec)} vs ${n1(x0z.scrolling.updatesPerSec)} upd/s, ${n2(gc.scrolling.cores[0])} vs ${n2(x0z.scrolling.cores[0])} cores`,
+    );
+  }
+  if (ok(x0t)) {
+    add(
+      'video region: ≤ x0vncserver Tight+JPEG bytes/update at ≥ its PSNR, ≥ 30 updates/s',
+      gc.video.bytesPerUpdate <= x0t.video.bytesPerUpdate &&
+        !(gc.video.psnr < x0t.video.psnr) &&
+        gc.video.updatesPerSec >= 29.5,
+      `${kb(gc.video.bytesPerUpdate)} vs ${kb(x0t.video.bytesPerUpdate)}, PSNR ${db(gc.video.psnr)} vs ${db(x0t.video.psnr)}, ${n1(gc.video.updatesPerSec)} upd/s`,
+    );
+  }
+  add(
+    'full-screen noise: ≥ 30 updates/s within 0.7 cores',
+    gc.noise.updatesPerSec >= 29.5 && gc.noise.cores[0] <= 0.7,
+    `${n1(gc.noise.updatesPerSec)} upd/s, agent ${n2(gc.noise.cores[0])} cores`,
+  );
+  add(
+    'slide change: full paint ≤ 50 ms after the change',
+    gc.slides.fullPaintMax <= 50,
+    `p50 ${n1(gc.slides.fullPaintP50)} ms, max ${n1(gc.slides.fullPaintMax)} ms`,
+  );
+  if (gc.noise.small !== undefined) {
+    add(
+      'small messages while frames stream at full rate: p99 ≤ 10 ms (viewer pointer move → X pointer moved, during full-screen noise)',
+      gc.noise.small.p99 <= 10,
+      `p50 ${n1(gc.noise.small.p50)} ms, p99 ${n1(gc.noise.small.p99)} ms (${gc.noise.small.n} moves)`,
+    );
+  }
+  add(
+    'relay: ≥ 0.8× a bare ws pipe, ≥ 1 GB/s per core',
+    undefined,
+    'measured by bench/relay-core/throughput.mjs, not here',
+  );
+  add('every row ahead of MeshCentral', undefined, 'MeshCentral not run (see below)');
+  return ['| target | status | figures |', '|---|---|---|', ...rows];
+}
+
+export function report(results, info, windowMs) {
+  const ok = results.filter((r) => r.error === undefined);
+  const head = `| workload | ${ok.map((r) => r.label).join(' | ')} |`;
+  const sep = `|---|${ok.map(() => '---').join('|')}|`;
+  const table = [head, sep];
+  for (const [title, key] of ROWS) {
+    if (key !== 'first' && ok.some((r) => r[key] === undefined)) continue;
+    table.push(`| ${title} | ${ok.map((r) => CELLS[key](r)).join(' | ')} |`);
+  }
+  const failed = results.filter((r) => r.error !== undefined).map((r) => `- ${r.label}: failed — ${r.error}`);
+  const gc = ok.find((r) => r.run === 'gc');
+  const byName = Object.fromEntries(ok.map((r) => [r.run, r]));
+  const peers = ok.filter((r) => !r.run.startsWith('gc'));
+  const body = [
+    `Machine: ${info.nproc} CPUs (${info.model}), Linux ${info.kernel}, Node ${info.node}, load average at start ${info.load}; ${info.date}.`,
+    `Xvfb 1920×1080×24, loopback only; ${windowMs / 1000} s measurement window per workload.`,
+    '',
+    ...table,
+    '',
+    ...(failed.length > 0 ? ['Runs that failed:', ...failed, ''] : []),
+    ...(gc === undefined || ok.some((r) => ROWS.some(([, k]) => k !== 'first' && r[k] === undefined))
+      ? []
+      : [
+          '### GuruConnect ÷ peer',
+          '',
+          ...ratios(gc, peers),
+          '',
+          '### Targets (issue 8)',
+          '',
+          ...targets(gc, byName),
+          '',
+        ]),
+  ];
+  const markdown = [
+    '# Side-by-side performance results',
+    '',
+    'Produced by `node bench/perf/run.mjs` (see `bench/perf/README.md` for what each figure means).',
+    'CPU is cores used by each process (from `/proc/<pid>/stat`) over the window; bytes are what',
+    'the client received (RFB messages / WebSocket payloads); an update is one RFB',
+    'FramebufferUpdate or one GuruConnect VideoFrame; PSNR is over the lossy rectangles only',
+    '("lossless" when none were lossy).',
+    '',
+    ...body,
+    '## MeshCentral',
+    '',
+    'Not included: running MeshCentral needs its server plus a MeshAgent that enrolls against it and',
+    'a client speaking its desktop tunnel protocol; the `meshcentral` npm package fetches further',
+    'modules at first start and the harness has no offline path for it. The MeshCentral column',
+    'of the issue is therefore not reproduced here.',
+    '',
+  ].join('\n');
+  return { stdout: body.join('\n'), markdown };
+}

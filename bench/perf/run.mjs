@@ -1,0 +1,205 @@
+// Side-by-side benchmark: GuruConnect (agent-core → relay-core → a headless decoding viewer)
+// against TigerVNC's x0vncserver and x11vnc (read by the harness's own RFB client), on one
+// Xvfb, with the same scripted workloads and the same XTest injector for every system.
+//
+//   npm run build && node bench/perf/run.mjs
+//
+// Environment: GC_BENCH_SYSTEMS (comma list of run names, default all), GC_BENCH_WORKLOADS
+// (comma list, default all; the report needs all), GC_BENCH_WINDOW_MS
+// (measurement window per workload, default 5000), GC_BENCH_RESULTS (path of the Markdown
+// report, default bench/RESULTS.md; "-" for none).
+import { writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import {
+  ensurePackages,
+  freePort,
+  killAll,
+  lines,
+  machine,
+  sleep,
+  spawnChild,
+  startXvfb,
+  stopChild,
+} from './lib/env.mjs';
+import { connectGc } from './lib/gc-client.mjs';
+import { report } from './lib/report.mjs';
+import { connectRfb } from './lib/rfb-client.mjs';
+import { noise, scrolling, slides, staticDesktop, typing, video, WINDOW_MS } from './lib/workloads.mjs';
+import { Injector, PointerProbe } from './lib/xlib.mjs';
+
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+const log = (m) => process.stderr.write(`[perf] ${m}\n`);
+const deadline = setTimeout(() => {
+  log('the whole run exceeded 15 minutes; stopping');
+  void killAll().then(() => process.exit(2));
+}, 15 * 60_000);
+deadline.unref();
+
+const RUNS = [
+  { name: 'x0vnc-zrle', label: 'TigerVNC x0vncserver ZRLE', server: 'x0vnc', encoding: 'zrle' },
+  { name: 'x0vnc-tight', label: 'TigerVNC x0vncserver Tight+JPEG q8', server: 'x0vnc', encoding: 'tight' },
+  { name: 'x11vnc-zrle', label: 'x11vnc ZRLE', server: 'x11vnc', encoding: 'zrle' },
+  { name: 'x11vnc-tight', label: 'x11vnc Tight+JPEG q8', server: 'x11vnc', encoding: 'tight' },
+  { name: 'gc', label: 'GuruConnect (adaptive)', server: 'gc', codec: 'default' },
+  { name: 'gc-zstd', label: 'GuruConnect (zstd only)', server: 'gc', codec: 'zstd' },
+];
+const MEASURE = { static: staticDesktop, typing, scrolling, video, noise, slides };
+const WORKLOADS = (process.env.GC_BENCH_WORKLOADS ?? 'static,typing,scrolling,video,noise,slides').split(',');
+const wanted = (process.env.GC_BENCH_SYSTEMS ?? RUNS.map((r) => r.name).join(',')).split(',');
+
+function waitForPort(port, timeoutMs = 10_000) {
+  const end = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      const s = connect({ host: '127.0.0.1', port });
+      s.once('connect', () => {
+        s.destroy();
+        resolve();
+      });
+      s.once('error', () => {
+        s.destroy();
+        if (Date.now() > end) reject(new Error(`nothing listens on ${port}`));
+        else setTimeout(attempt, 100);
+      });
+    };
+    attempt();
+  });
+}
+
+async function startVnc(kind, display) {
+  const port = await freePort();
+  const child =
+    kind === 'x0vnc'
+      ? spawnChild('X0tigervnc', [
+          '-display',
+          display,
+          '-rfbport',
+          String(port),
+          '-SecurityTypes',
+          'None',
+          '-localhost',
+          '-interface',
+          '127.0.0.1',
+          '-AlwaysShared',
+        ])
+      : spawnChild('x11vnc', [
+          '-display',
+          display,
+          '-rfbport',
+          String(port),
+          '-localhost',
+          '-nopw',
+          '-forever',
+          '-shared',
+          '-quiet',
+          '-norc',
+          '-no6',
+        ]);
+  child.stderr.resume();
+  child.stdout.resume();
+  await waitForPort(port);
+  return { port, pids: [child.pid], stop: () => stopChild(child) };
+}
+
+async function startGc(display, codec) {
+  const relay = spawnChild(process.execPath, [`${HERE}lib/relay-child.mjs`], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const relayOut = lines(relay.stdout);
+  const port = Number((await relayOut.next()).split(' ')[1]);
+  const agent = spawnChild(process.execPath, [`${HERE}lib/agent-child.mjs`, display, String(port), codec], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const agentOut = lines(agent.stdout);
+  if ((await agentOut.next()) !== 'connected') throw new Error('agent did not connect');
+  return {
+    port,
+    pids: [agent.pid, relay.pid],
+    async stop() {
+      agent.stdin.end();
+      relay.stdin.end();
+      await Promise.all([stopChild(agent), stopChild(relay)]);
+    },
+  };
+}
+
+async function runOne(run, display, injector, probe) {
+  log(`${run.label}…`);
+  const server =
+    run.server === 'gc' ? await startGc(display, run.codec) : await startVnc(run.server, display);
+  const ctx = { display, injector, probe, pids: server.pids, sink: undefined };
+  const onUpdate = (u) => ctx.sink?.(u);
+  let client;
+  const result = {
+    run: run.name,
+    label: run.label,
+    pidsLabel: run.server === 'gc' ? ['agent', 'relay'] : ['server'],
+  };
+  try {
+    const xterm = spawnChild('xterm', ['-geometry', '80x24+1300+60', '-e', 'cat'], {
+      env: { ...process.env, DISPLAY: display },
+      stdio: 'ignore',
+    });
+    await sleep(1200);
+    injector.move(1500, 200); // focus follows the pointer (no window manager)
+    await sleep(300);
+    client =
+      run.server === 'gc'
+        ? await connectGc({ port: server.port, onUpdate })
+        : await connectRfb({ port: server.port, encoding: run.encoding, quality: 8, onUpdate });
+    result.firstFrameMs = client.firstFrameMs;
+    if (run.server === 'gc') {
+      ctx.sendPointer = (x, y) =>
+        client.send({ payload: { case: 'pointerEvent', value: { displayId: '', x, y, buttons: 0 } } });
+    }
+    for (const w of WORKLOADS) {
+      if (w === 'scrolling') await stopChild(xterm);
+      log(`  ${w}`);
+      result[w] = await MEASURE[w](ctx);
+    }
+    await stopChild(xterm);
+  } finally {
+    client?.close();
+    await server.stop();
+    await sleep(500);
+  }
+  return result;
+}
+
+ensurePackages(log);
+const xvfb = await startXvfb('1920x1080x24');
+log(`Xvfb on ${xvfb.display}`);
+const results = [];
+const info = machine();
+try {
+  const bg = spawnChild('xsetroot', ['-solid', '#3a6ea5'], {
+    env: { ...process.env, DISPLAY: xvfb.display },
+  });
+  await new Promise((r) => bg.once('exit', r));
+  const injector = new Injector(xvfb.display);
+  const probe = new PointerProbe(xvfb.display);
+  for (const run of RUNS) {
+    if (!wanted.includes(run.name)) continue;
+    try {
+      results.push(await runOne(run, xvfb.display, injector, probe));
+    } catch (error) {
+      log(`${run.label} failed: ${error.stack ?? error}`);
+      results.push({ run: run.name, label: run.label, error: String(error.message ?? error) });
+    }
+  }
+  injector.close();
+  probe.close();
+} finally {
+  await killAll();
+  await xvfb.close();
+}
+const text = report(results, info, WINDOW_MS);
+console.log(text.stdout);
+const out = process.env.GC_BENCH_RESULTS ?? fileURLToPath(new URL('../RESULTS.md', import.meta.url));
+if (out !== '-') writeFileSync(out, text.markdown);
+console.log(
+  JSON.stringify({ machine: info, results }, (_k, v) =>
+    typeof v === 'number' ? Math.round(v * 1000) / 1000 : v,
+  ),
+);
