@@ -51,6 +51,8 @@ export type {
   MachinesService,
   MachineView,
 } from './machines-service.js';
+export type { RecordingView, StartRecordingInput } from './recordings-service.js';
+export { RecordingsService } from './recordings-service.js';
 export { REDACTED, redact } from './redact.js';
 export type { RelayEventRecorder, RelayHooks } from './relay-hooks.js';
 // Rights.

@@ -31,6 +31,7 @@ export const ACTIONS = [
   'key.rotate',
   'api-token.create-own',
   'audit.read',
+  'recording.read',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 

@@ -10,6 +10,7 @@ import { KeysService } from './keys-service.js';
 import type { KitContext } from './kit-context.js';
 import { type Logger, type LogRecord, noopLogger } from './logger.js';
 import { MachinesService } from './machines-service.js';
+import { RecordingsService } from './recordings-service.js';
 import { redact } from './redact.js';
 import { createRelayHooks, RelayEventRecorder, type RelayHooks } from './relay-hooks.js';
 import { ServerKitError, ServerKitErrorCode } from './server-kit-error.js';
@@ -73,6 +74,8 @@ export interface ServerKit {
   readonly viewerTokens: ViewerTokensService;
   readonly audit: AuditService;
   readonly webhooks: WebhooksService;
+  /** Terminal recording metadata (the host writes the asciicast files). */
+  readonly recordings: RecordingsService;
   /** The relay's hooks: `createRelay({ ...kit.relayHooks(), … })`. */
   relayHooks(): RelayHooks;
   /** Resolves when every relay event received so far is recorded. */
@@ -155,6 +158,7 @@ export async function createServerKit(options: ServerKitOptions): Promise<Server
   const users = new UsersService(ctx, audit);
   const machines = new MachinesService(ctx, audit, keys);
   const webhooks = new WebhooksService(ctx, audit);
+  const recordings = new RecordingsService(ctx, audit);
   const sessions = new SessionsService(ctx, audit, {
     staleSessionTtlMs,
     afterEnded: (row, at) =>
@@ -213,6 +217,7 @@ export async function createServerKit(options: ServerKitOptions): Promise<Server
   let closed = false;
   return {
     auth,
+    recordings,
     users,
     machines,
     sessions,

@@ -5,7 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DRIVERS, openTestDatabase, type TestDatabase } from '../test-support/test-databases.js';
 import { MIGRATIONS_DIR, migrate } from './migrator.js';
 
-const ALL_MIGRATIONS = ['0000_extensions', '0001_init', '0002_search_trigger_and_roles', '0003_webhooks'];
+const ALL_MIGRATIONS = [
+  '0000_extensions',
+  '0001_init',
+  '0002_search_trigger_and_roles',
+  '0003_webhooks',
+  '0004_recordings',
+];
 
 describe.each(DRIVERS)('migrations on %s', (driver) => {
   let t: TestDatabase;
@@ -32,6 +38,7 @@ describe.each(DRIVERS)('migrations on %s', (driver) => {
       'gc_migrations',
       'integration_keys',
       'machines',
+      'recordings',
       'roles',
       'sessions',
       'signing_keys',
@@ -58,17 +65,17 @@ describe.each(DRIVERS)('migrations on %s', (driver) => {
     }
   });
 
-  it('upgrade a database migrated before webhooks existed by applying only 0003_webhooks', async () => {
+  it('upgrade a database migrated before webhooks existed by applying only the newer migrations', async () => {
     const old = await openTestDatabase(driver, { migrate: false });
     const dir = mkdtempSync(join(tmpdir(), 'gc-migrations-'));
     try {
       cpSync(MIGRATIONS_DIR, dir, { recursive: true });
       const journalPath = join(dir, 'meta', '_journal.json');
       const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: { tag: string }[] };
-      journal.entries = journal.entries.filter((e) => e.tag !== '0003_webhooks');
+      journal.entries = journal.entries.filter((e) => e.tag < '0003');
       writeFileSync(journalPath, JSON.stringify(journal));
       expect((await migrate(old.database.db, dir)).applied).toEqual(ALL_MIGRATIONS.slice(0, 3));
-      expect((await migrate(old.database.db)).applied).toEqual(['0003_webhooks']);
+      expect((await migrate(old.database.db)).applied).toEqual(['0003_webhooks', '0004_recordings']);
       expect((await migrate(old.database.db)).applied).toEqual([]);
       const [row] = await old.database.query<{ n: number }>('select count(*)::int as n from webhooks');
       expect(row?.n).toBe(0);

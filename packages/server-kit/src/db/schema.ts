@@ -197,6 +197,28 @@ export const sessions = pgTable(
   (t) => [index('sessions_machine_idx').on(t.machineId), index('sessions_state_idx').on(t.state)],
 );
 
+/** Terminal recordings (asciicast v2 files under the server's data directory). */
+export const recordings = pgTable(
+  'recordings',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    machineId: uuid('machine_id'),
+    /** The relay's id of the viewer whose terminal this is, and its user when known. */
+    viewerId: text('viewer_id').notNull(),
+    userId: text('user_id'),
+    channelId: integer('channel_id').notNull(),
+    /** File name relative to the recordings directory; never a client-chosen path. */
+    fileName: text('file_name').notNull(),
+    sizeBytes: bigint('size_bytes', { mode: 'number' }).notNull().default(0),
+    startedAt: tz('started_at').notNull().defaultNow(),
+    endedAt: tz('ended_at'),
+  },
+  (t) => [index('recordings_session_idx').on(t.sessionId)],
+);
+
 export const supportCodes = pgTable(
   'support_codes',
   {
