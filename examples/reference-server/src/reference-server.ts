@@ -17,6 +17,7 @@ import type { Logger } from './logger.js';
 import { createLogger } from './logger.js';
 import { Metrics } from './metrics.js';
 import type { Presence } from './rpc/rpc-context.js';
+import { TerminalRecorder } from './terminal-recorder.js';
 
 /** Version of this server; agents older than this are flagged outdated in the console. */
 export const SERVER_VERSION = '0.1.0';
@@ -91,8 +92,20 @@ export async function startReferenceServer(options: ReferenceServerOptions): Pro
     const hooks = kit.relayHooks();
     const origin = (url: string) => new URL(url).origin;
     let publicOrigin = config.publicUrl ? origin(config.publicUrl) : '';
+    const recorder = new TerminalRecorder({
+      dir: join(config.dataDir, 'recordings'),
+      kit,
+      logger,
+      userOf: (sessionId, viewerId) =>
+        relay
+          ?.listSessions()
+          .find((s) => s.sessionId === sessionId)
+          ?.viewers.find((v) => v.viewerId === viewerId)?.userId,
+    });
     relay = createRelay({
       ...hooks,
+      // Every terminal session is recorded (asciicast v2); the audit log says so per session.
+      onTerminal: recorder.onTap,
       ...options.relayOverrides,
       // Agents send no Origin; browsers always do. A viewer socket must come from this server's
       // own pages or an origin the operator allowed (an RMM page embedding <gc-viewer>).
@@ -106,6 +119,7 @@ export async function startReferenceServer(options: ReferenceServerOptions): Pro
       serverVersion: SERVER_VERSION,
       onEvent: (event) => {
         hooks.onEvent(event);
+        if (event.type === 'session-ended') recorder.endSession(event.sessionId);
         if (event.type === 'violation') logger.warn('relay violation', { ...event });
         else if (event.type === 'agent-status')
           logger.debug('relay agent-status', { machineId: event.machineId });
@@ -162,6 +176,17 @@ export async function startReferenceServer(options: ReferenceServerOptions): Pro
         currentAgentVersion: SERVER_VERSION,
       },
       embedAllowedOrigins: config.embedAllowedOrigins,
+      recordingFile: async (bearer, recordingId, correlationId) => {
+        if (!bearer) return 401;
+        try {
+          const caller = { principal: await liveKit.auth.authenticate(bearer, correlationId), correlationId };
+          const rec = await liveKit.recordings.get(caller, recordingId);
+          return { path: join(config.dataDir, 'recordings', rec.fileName), fileName: rec.fileName };
+        } catch (err) {
+          const code = (err as { code?: string }).code;
+          return code === 'GC_ERR_UNAUTHENTICATED' ? 401 : code === 'GC_ERR_PERMISSION_DENIED' ? 403 : 404;
+        }
+      },
       serverVersion: SERVER_VERSION,
       assets,
       logger,
@@ -226,6 +251,7 @@ export async function startReferenceServer(options: ReferenceServerOptions): Pro
           closing = true;
           const stopped = new Promise<void>((resolve) => finalServer.close(() => resolve()));
           await liveRelay.close();
+          await recorder.close();
           finalServer.closeAllConnections();
           await stopped;
           await finalKit.close();

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { toJson } from '@bufbuild/protobuf';
@@ -33,6 +34,15 @@ export interface HttpAppOptions {
   /** Origins that may frame `/embed/viewer` (its CSP `frame-ancestors`); every other route refuses framing. */
   embedAllowedOrigins: string[];
   serverVersion: string;
+  /**
+   * Resolves a recording download for a bearer credential: the file to send, or an HTTP status
+   * (401 no or bad credentials, 403 not an admin, 404 no such recording).
+   */
+  recordingFile(
+    bearer: string | undefined,
+    recordingId: string,
+    correlationId: string,
+  ): Promise<{ path: string; fileName: string } | number>;
 }
 
 export interface HttpApp {
@@ -53,6 +63,39 @@ export const PUBLIC_ROUTES = [
   'POST /guruconnect.management.v1.AuthService/Login',
   'POST /guruconnect.agent.v1.EnrollmentService/Enroll',
 ] as const;
+
+const RECORDING_PATH =
+  /^\/api\/recordings\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.cast$/;
+const STATUS_TEXT: Record<number, string> = { 401: 'Sign in first', 403: 'Admins only', 404: 'Not found' };
+
+/** Streams a recording as an attachment; a file that vanished is a 404, never a crash. */
+function sendFile(res: ServerResponse, path: string, fileName: string, headOnly: boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const stream = createReadStream(path);
+    stream.once('error', () => {
+      if (!res.headersSent) {
+        res.writeHead(404, { 'Content-Type': 'application/json; charset=utf-8' });
+        res.end(JSON.stringify({ code: 'GC_ERR_NOT_FOUND', message: 'The recording file is missing' }));
+      } else res.destroy();
+      resolve();
+    });
+    stream.once('open', () => {
+      res.writeHead(200, {
+        'Content-Type': 'application/x-asciicast; charset=utf-8',
+        'Content-Disposition': `attachment; filename="${fileName}"`,
+        'Cache-Control': 'no-store',
+      });
+      if (headOnly) {
+        stream.destroy();
+        res.end();
+        resolve();
+        return;
+      }
+      stream.pipe(res);
+      stream.once('end', () => resolve());
+    });
+  });
+}
 
 const GET_ROUTES = new Set([
   '/',
@@ -117,6 +160,25 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     const method = req.method ?? 'GET';
     if (path.startsWith('/guruconnect.')) {
       rpc(req, res);
+      return;
+    }
+    const recording = RECORDING_PATH.exec(path);
+    if (recording && (method === 'GET' || method === 'HEAD')) {
+      const bearer = /^Bearer (\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+      const found = await options.recordingFile(bearer, recording[1] as string, correlationId);
+      if (typeof found === 'number') {
+        json(res, found, {
+          code:
+            found === 401
+              ? 'GC_ERR_UNAUTHENTICATED'
+              : found === 403
+                ? 'GC_ERR_PERMISSION_DENIED'
+                : 'GC_ERR_NOT_FOUND',
+          message: STATUS_TEXT[found] ?? 'Not found',
+        });
+        return;
+      }
+      await sendFile(res, found.path, found.fileName, method === 'HEAD');
       return;
     }
     const known = GET_ROUTES.has(path) || (path.startsWith('/assets/') && assets.has(path));

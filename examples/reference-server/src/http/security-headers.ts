@@ -22,7 +22,7 @@ export function applySecurityHeaders(res: ServerResponse, options: SecurityHeade
       "script-src 'self' 'wasm-unsafe-eval'",
       "style-src 'self' 'unsafe-inline'",
       "img-src 'self' data: blob:",
-      "connect-src 'self' ws: wss: data:",
+      "connect-src 'self' ws: wss: data: blob:",
       "worker-src 'self' blob:",
       "object-src 'none'",
       "base-uri 'none'",

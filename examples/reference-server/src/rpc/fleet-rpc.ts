@@ -95,11 +95,24 @@ export function registerFleetRpc(router: ConnectRouter, deps: RpcDeps): void {
       guarded(ctx, async () => ({
         removed: await kit.sessions.remove(await operatorOf(kit, ctx), req.sessionIds),
       })),
-    listRecordings: (_req, ctx) =>
+    listRecordings: (req, ctx) =>
       guarded(ctx, async () => {
-        await operatorOf(kit, ctx);
-        // Terminal recording arrives with terminal mode; until then there is nothing to list.
-        return { recordings: [], nextPageToken: '' };
+        const page = await kit.recordings.list(await operatorOf(kit, ctx), {
+          sessionId: req.sessionId || undefined,
+          pageSize: req.pageSize || undefined,
+          pageToken: req.pageToken || undefined,
+        });
+        return {
+          recordings: page.recordings.map((r) => ({
+            recordingId: r.recordingId,
+            sessionId: r.sessionId,
+            machineName: r.machineName,
+            sizeBytes: BigInt(r.sizeBytes),
+            startedAt: ts(r.startedAt),
+            endedAt: ts(r.endedAt),
+          })),
+          nextPageToken: page.nextPageToken ?? '',
+        };
       }),
   });
 }
