@@ -2,6 +2,7 @@ import type { ScreenCapturer } from './capture/screen-capturer.js';
 import type { ConsentProvider } from './consent/consent-provider.js';
 import type { InputInjector } from './input/input-injector.js';
 import type { Logger } from './logger.js';
+import type { TerminalManagerOptions } from './terminal/terminal-manager.js';
 import type { BackoffOptions } from './transport/backoff.js';
 
 /** Options of {@link createAgent}. Exactly one of `supportCode` and `agentKey` is required. */
@@ -45,4 +46,18 @@ export interface AgentOptions {
   /** The integrator's device id, when the key was provisioned for one. Default ''. */
   deviceId?: string;
   logger?: Logger;
+  /**
+   * `true`: serve terminals only, never touch X (AgentStatus.terminal_only, no DisplayList).
+   * `'auto'`: the same when no X display is reachable (what `gc-agent` does). Default false:
+   * no reachable display is an error (`GC_ERR_AGENT_NO_DISPLAY`).
+   */
+  terminalOnly?: boolean | 'auto';
+  /**
+   * Let terminals run a root shell. Default false: when the shell would run as uid 0 (the agent
+   * runs as root and no other `terminal.user` is set) TerminalOpen is refused with a
+   * TerminalExit saying why.
+   */
+  allowRootShell?: boolean;
+  /** Terminal settings: `enabled` (default true), `user`, `shell`, `windowBytes`, `killGraceMs`, `maxTerminals`. */
+  terminal?: Omit<TerminalManagerOptions, 'send' | 'logger' | 'allowRootShell'>;
 }

@@ -24,6 +24,8 @@ import type { Logger } from './logger.js';
 import { silentLogger } from './logger.js';
 import { CursorTracker } from './stream/cursor-tracker.js';
 import { ScreenStreamer } from './stream/screen-streamer.js';
+import type { TerminalInfo } from './terminal/terminal-manager.js';
+import { TerminalManager } from './terminal/terminal-manager.js';
 import { AgentConnection } from './transport/agent-connection.js';
 import type { ConnectionState } from './transport/connection-state.js';
 import { AGENT_VERSION } from './version.js';
@@ -36,19 +38,26 @@ export interface AgentExit {
   error: AgentError | undefined;
 }
 
+/** The screen half of the agent; absent in terminal-only mode. */
+interface Desktop {
+  capturer: ScreenCapturer;
+  injector: InputInjector;
+  input: ViewerInput;
+  streamer: ScreenStreamer;
+  cursor: CursorTracker;
+}
+
 /**
- * The desktop agent: connects to the relay, answers consent, streams the screen to viewers
- * paced by their acks, injects their input, and reports inventory. Create with {@link createAgent}.
+ * The agent: connects to the relay, answers consent, streams the screen to viewers paced by
+ * their acks, injects their input, serves terminals, and reports inventory. In terminal-only
+ * mode (no X display) it serves terminals alone. Create with {@link createAgent}.
  */
 export class Agent {
   readonly #options: AgentOptions;
   readonly #logger: Logger;
-  readonly #capturer: ScreenCapturer;
-  readonly #injector: InputInjector;
   readonly #owned: Array<{ close(): void }> = [];
-  readonly #input: ViewerInput;
-  readonly #streamer: ScreenStreamer;
-  readonly #cursor: CursorTracker;
+  readonly #desktop: Desktop | undefined;
+  readonly #terminals: TerminalManager;
   readonly #connection: AgentConnection;
   readonly #consent: ConsentProvider;
   readonly #consentTimeoutMs: number;
@@ -66,39 +75,16 @@ export class Agent {
     this.#options = options;
     this.#logger = options.logger ?? silentLogger;
     this.#uid = options.machineUid ?? machineUid();
-    this.#consent = options.consentProvider ?? createPromptConsentProvider({ display: options.display });
     this.#consentTimeoutMs = Math.min(600_000, Math.max(1000, options.consentTimeoutMs ?? 60_000));
-    const display = options.display === undefined ? {} : { display: options.display };
-    try {
-      this.#capturer =
-        options.capturer ??
-        this.#own(
-          new X11ScreenCapturer({
-            ...display,
-            useShm: options.useShm ?? true,
-            useDamage: options.useDamage ?? true,
-          }),
-        );
-      this.#injector = options.injector ?? this.#own(new X11InputInjector(display));
-    } catch (error) {
-      for (const o of this.#owned) o.close();
-      throw error;
-    }
-    const onError = (error: unknown): void =>
-      this.#logger.error('screen streaming failed', { error: String(error) });
-    this.#input = new ViewerInput({ injector: this.#injector });
-    this.#streamer = new ScreenStreamer({
-      capturer: this.#capturer,
-      send: (frame, viewerId) => this.#sendVideo(frame, viewerId),
-      onError,
-      ...(options.fps === undefined ? {} : { fps: options.fps }),
-      ...(options.window === undefined ? {} : { window: options.window }),
-      ...(options.zstdLevel === undefined ? {} : { zstdLevel: options.zstdLevel }),
-    });
-    this.#cursor = new CursorTracker({
-      capturer: this.#capturer,
-      send: (message, viewerId) => this.#send({ ...message, viewerId }),
-      onError,
+    this.#desktop = options.terminalOnly === true ? undefined : this.#openDesktop(options);
+    this.#consent =
+      options.consentProvider ??
+      createPromptConsentProvider(this.#desktop === undefined ? {} : { display: options.display });
+    this.#terminals = new TerminalManager({
+      ...options.terminal,
+      ...(options.allowRootShell === undefined ? {} : { allowRootShell: options.allowRootShell }),
+      send: (message) => this.#send(message),
+      logger: this.#logger,
     });
     this.#connection = new AgentConnection({
       server: options.server,
@@ -126,6 +112,66 @@ export class Agent {
     });
   }
 
+  /** X capture and input, or undefined when the display is unreachable in 'auto' mode. */
+  #openDesktop(options: AgentOptions): Desktop | undefined {
+    const display = options.display === undefined ? {} : { display: options.display };
+    let capturer: ScreenCapturer;
+    let injector: InputInjector;
+    try {
+      capturer =
+        options.capturer ??
+        this.#own(
+          new X11ScreenCapturer({
+            ...display,
+            useShm: options.useShm ?? true,
+            useDamage: options.useDamage ?? true,
+          }),
+        );
+      injector = options.injector ?? this.#own(new X11InputInjector(display));
+    } catch (error) {
+      for (const o of this.#owned) o.close();
+      this.#owned.length = 0;
+      const unreachable =
+        error instanceof AgentError &&
+        (error.code === AgentErrorCode.NoDisplay || error.code === AgentErrorCode.X11Unavailable);
+      if (options.terminalOnly === 'auto' && unreachable) {
+        this.#logger.info('no X display reachable: running terminal-only', { reason: error.message });
+        return undefined;
+      }
+      throw error;
+    }
+    const onError = (error: unknown): void =>
+      this.#logger.error('screen streaming failed', { error: String(error) });
+    return {
+      capturer,
+      injector,
+      input: new ViewerInput({ injector }),
+      streamer: new ScreenStreamer({
+        capturer,
+        send: (frame, viewerId) => this.#sendVideo(frame, viewerId),
+        onError,
+        ...(options.fps === undefined ? {} : { fps: options.fps }),
+        ...(options.window === undefined ? {} : { window: options.window }),
+        ...(options.zstdLevel === undefined ? {} : { zstdLevel: options.zstdLevel }),
+      }),
+      cursor: new CursorTracker({
+        capturer,
+        send: (message, viewerId) => this.#send({ ...message, viewerId }),
+        onError,
+      }),
+    };
+  }
+
+  /** True when the agent serves terminals only (no X display). */
+  get terminalOnly(): boolean {
+    return this.#desktop === undefined;
+  }
+
+  /** Open terminals (viewer, channel, shell pid). */
+  get terminals(): TerminalInfo[] {
+    return this.#terminals.terminals;
+  }
+
   /** The relay connection's state. */
   get state(): ConnectionState {
     return this.#connection.state;
@@ -140,9 +186,9 @@ export class Agent {
     return [...this.#viewers];
   }
 
-  /** Streaming statistics (frames, bytes) since start. */
+  /** Streaming statistics (frames, bytes) since start (all zero in terminal-only mode). */
   get stats(): ScreenStreamer['stats'] {
-    return this.#streamer.stats;
+    return this.#desktop?.streamer.stats ?? { frames: 0, keyFrames: 0, bytes: 0, rects: 0 };
   }
 
   /** Resolves when the agent has stopped: closed, or ended by the relay in one-shot mode. */
@@ -151,9 +197,14 @@ export class Agent {
   }
 
   start(): this {
-    const primary = this.#capturer.displays().find((d) => d.primary) ?? this.#capturer.displays()[0];
-    if (primary === undefined) throw new AgentError(AgentErrorCode.NoDisplay, 'the X screen has no displays');
-    this.#streamer.setDisplay(primary);
+    const desktop = this.#desktop;
+    if (desktop !== undefined) {
+      const displays = desktop.capturer.displays();
+      const primary = displays.find((d) => d.primary) ?? displays[0];
+      if (primary === undefined)
+        throw new AgentError(AgentErrorCode.NoDisplay, 'the X screen has no displays');
+      desktop.streamer.setDisplay(primary);
+    }
     this.#connection.start();
     const every = Math.min(86_400_000, Math.max(1000, this.#options.inventoryIntervalMs ?? 60_000));
     this.#inventoryTimer = setInterval(() => void this.#refreshInventory(false), every);
@@ -162,16 +213,17 @@ export class Agent {
     return this;
   }
 
-  /** Disconnects (close 1000), releases every held key and all X resources. Idempotent. */
+  /** Disconnects (close 1000), ends every terminal, releases every held key and all X resources. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#inventoryTimer);
     for (const c of this.#pendingConsent) c.abort();
-    this.#input.releaseAll();
+    this.#desktop?.input.releaseAll();
+    await this.#terminals.close();
     await this.#connection.close();
-    this.#streamer.close();
-    this.#cursor.close();
+    this.#desktop?.streamer.close();
+    this.#desktop?.cursor.close();
     for (const o of this.#owned.reverse()) o.close();
   }
 
@@ -181,8 +233,11 @@ export class Agent {
   }
 
   #capabilities(): string[] {
-    const caps: string[] = [Capability.Desktop, Capability.Cursor, Capability.CodecZstd];
-    if (this.#capturer.displays().length > 1) caps.push(Capability.MultiDisplay);
+    const caps: string[] = this.#options.terminal?.enabled === false ? [] : [Capability.Terminal];
+    const desktop = this.#desktop;
+    if (desktop === undefined) return caps;
+    caps.push(Capability.Desktop, Capability.Cursor, Capability.CodecZstd);
+    if (desktop.capturer.displays().length > 1) caps.push(Capability.MultiDisplay);
     return caps;
   }
 
@@ -195,24 +250,30 @@ export class Agent {
   }
 
   #onConnected(): void {
-    this.#streamer.reset();
+    this.#desktop?.streamer.reset();
     void this.#refreshInventory(true);
-    this.#send({ payload: { case: 'displayList', value: this.#displayList() } });
+    if (this.#desktop !== undefined) {
+      this.#send({ payload: { case: 'displayList', value: this.#displayList(this.#desktop) } });
+    }
   }
 
   #onDisconnected(): void {
     for (const c of this.#pendingConsent) c.abort();
-    this.#input.releaseAll();
-    for (const v of this.#viewers) this.#streamer.removeViewer(v);
+    void this.#terminals.closeAll('the connection to the relay was lost');
+    const desktop = this.#desktop;
+    if (desktop !== undefined) {
+      desktop.input.releaseAll();
+      for (const v of this.#viewers) desktop.streamer.removeViewer(v);
+      desktop.streamer.reset();
+      desktop.cursor.watch(undefined);
+    }
     this.#viewers.clear();
-    this.#streamer.reset();
-    this.#cursor.watch(undefined);
   }
 
-  #displayList(): DisplayList {
+  #displayList(desktop: Desktop): DisplayList {
     return create(DisplayListSchema, {
-      displays: this.#capturer.displays().map((d) => ({ ...d })),
-      activeDisplayId: this.#streamer.display?.id ?? '',
+      displays: desktop.capturer.displays().map((d) => ({ ...d })),
+      activeDisplayId: desktop.streamer.display?.id ?? '',
     });
   }
 
@@ -220,7 +281,11 @@ export class Agent {
     try {
       const inventory = await collectInventory({ machineUid: this.#uid });
       if (!force && this.#inventory !== undefined && !inventoryChanged(this.#inventory, inventory)) return;
-      if (this.#send({ payload: { case: 'agentStatus', value: { inventory, terminalOnly: false } } })) {
+      if (
+        this.#send({
+          payload: { case: 'agentStatus', value: { inventory, terminalOnly: this.terminalOnly } },
+        })
+      ) {
         this.#inventory = inventory;
       }
     } catch (error) {
@@ -231,7 +296,9 @@ export class Agent {
   #onMessage(envelope: Envelope): void {
     const viewerId = envelope.viewerId;
     const payload = envelope.payload;
+    const desktop = this.#desktop;
     try {
+      if (this.#terminals.handle(viewerId, payload)) return;
       switch (payload.case) {
         case 'consentRequest':
           void this.#answerConsent(payload.value);
@@ -241,23 +308,23 @@ export class Agent {
           else this.#viewerLeft(payload.value.viewerId);
           return;
         case 'frameAck':
-          this.#streamer.ack(viewerId, payload.value.sequence);
+          desktop?.streamer.ack(viewerId, payload.value.sequence);
           return;
         case 'refreshRequest':
-          this.#streamer.refresh(viewerId);
+          desktop?.streamer.refresh(viewerId);
           return;
         case 'displaySelect':
-          this.#selectDisplay(payload.value.displayId);
+          if (desktop !== undefined) this.#selectDisplay(desktop, payload.value.displayId);
           return;
         case 'pointerEvent': {
-          if (!this.#viewers.has(viewerId)) return;
-          const display = this.#findDisplay(payload.value.displayId) ?? this.#streamer.display;
-          if (display !== undefined) this.#input.pointer(viewerId, display, payload.value);
+          if (desktop === undefined || !this.#viewers.has(viewerId)) return;
+          const display = this.#findDisplay(desktop, payload.value.displayId) ?? desktop.streamer.display;
+          if (display !== undefined) desktop.input.pointer(viewerId, display, payload.value);
           return;
         }
         case 'keyEvent':
-          if (this.#viewers.has(viewerId))
-            this.#input.key(viewerId, payload.value.keysym, payload.value.down);
+          if (desktop !== undefined && this.#viewers.has(viewerId))
+            desktop.input.key(viewerId, payload.value.keysym, payload.value.down);
           return;
         case 'sessionState':
           this.#logger.info('session state', {
@@ -276,35 +343,40 @@ export class Agent {
   #viewerJoined(viewerId: string, channels: Channel[]): void {
     this.#viewers.add(viewerId);
     this.#logger.info('viewer joined', { viewerId, channels });
-    if (channels.length > 0 && !channels.includes(Channel.VIEW)) return;
-    this.#send({ viewerId, payload: { case: 'displayList', value: this.#displayList() } });
-    this.#cursor.sendShape(viewerId);
-    this.#cursor.watch(this.#streamer.display);
-    this.#streamer.addViewer(viewerId);
+    this.#terminals.viewerJoined(viewerId, channels);
+    const desktop = this.#desktop;
+    if (desktop === undefined || (channels.length > 0 && !channels.includes(Channel.VIEW))) return;
+    this.#send({ viewerId, payload: { case: 'displayList', value: this.#displayList(desktop) } });
+    desktop.cursor.sendShape(viewerId);
+    desktop.cursor.watch(desktop.streamer.display);
+    desktop.streamer.addViewer(viewerId);
   }
 
   #viewerLeft(viewerId: string): void {
     this.#logger.info('viewer left', { viewerId });
-    this.#input.release(viewerId);
-    this.#streamer.removeViewer(viewerId);
+    void this.#terminals.viewerLeft(viewerId);
     this.#viewers.delete(viewerId);
-    if (this.#viewers.size === 0) this.#cursor.watch(undefined);
+    const desktop = this.#desktop;
+    if (desktop === undefined) return;
+    desktop.input.release(viewerId);
+    desktop.streamer.removeViewer(viewerId);
+    if (this.#viewers.size === 0) desktop.cursor.watch(undefined);
   }
 
-  #findDisplay(id: string): DisplayInfo | undefined {
+  #findDisplay(desktop: Desktop, id: string): DisplayInfo | undefined {
     if (id === '') return undefined;
-    return this.#capturer.displays().find((d) => d.id === id);
+    return desktop.capturer.displays().find((d) => d.id === id);
   }
 
-  #selectDisplay(id: string): void {
-    const display = this.#findDisplay(id);
+  #selectDisplay(desktop: Desktop, id: string): void {
+    const display = this.#findDisplay(desktop, id);
     if (display === undefined) {
       this.#logger.warn('viewer selected an unknown display', { displayId: id });
       return;
     }
-    this.#streamer.setDisplay(display);
-    if (this.#viewers.size > 0) this.#cursor.watch(display);
-    this.#send({ payload: { case: 'displayList', value: this.#displayList() } });
+    desktop.streamer.setDisplay(display);
+    if (this.#viewers.size > 0) desktop.cursor.watch(display);
+    this.#send({ payload: { case: 'displayList', value: this.#displayList(desktop) } });
   }
 
   async #answerConsent(request: ConsentRequest): Promise<void> {
@@ -346,7 +418,11 @@ export class Agent {
   }
 }
 
-/** Creates and starts an agent. Throws {@link AgentError} `GC_ERR_AGENT_NO_DISPLAY` when no X display is reachable. */
+/**
+ * Creates and starts an agent. Throws {@link AgentError} `GC_ERR_AGENT_NO_DISPLAY` when no X
+ * display is reachable, unless `terminalOnly` is `true` (no X at all) or `'auto'` (terminal-only
+ * when the display is unreachable).
+ */
 export function createAgent(options: AgentOptions): Agent {
   return new Agent(options).start();
 }
