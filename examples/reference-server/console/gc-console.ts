@@ -13,6 +13,7 @@ type Route =
   | { view: 'users' }
   | { view: 'keys' }
   | { view: 'audit' }
+  | { view: 'recordings' }
   | { view: 'account' };
 
 export function parseRoute(hash: string): Route {
@@ -30,6 +31,7 @@ export function parseRoute(hash: string): Route {
     case 'users':
     case 'keys':
     case 'audit':
+    case 'recordings':
     case 'account':
       return { view: parts[0] };
     default:
@@ -99,7 +101,7 @@ export class GcConsole extends LitElement {
     return html`
       <header>
         <span class="brand">GuruConnect</span>
-        ${nav('machines', 'Machines')} ${nav('sessions', 'Sessions')} ${nav('users', 'Users')} ${nav('keys', 'Keys')} ${nav('audit', 'Audit')}
+        ${nav('machines', 'Machines')} ${nav('sessions', 'Sessions')} ${nav('users', 'Users')} ${nav('keys', 'Keys')} ${nav('recordings', 'Recordings')} ${nav('audit', 'Audit')}
         <span class="grow"></span>
         <a href="#/account">${this.user ? `${this.user.displayName || this.user.email} (${roleLabel(this.user.role)})` : 'Account'}</a>
         <button @click=${this.signOut}>Sign out</button>
@@ -125,6 +127,8 @@ export class GcConsole extends LitElement {
         return html`<gc-keys-view .api=${this.api}></gc-keys-view>`;
       case 'audit':
         return html`<gc-audit-view .api=${this.api}></gc-audit-view>`;
+      case 'recordings':
+        return html`<gc-recordings-view .api=${this.api}></gc-recordings-view>`;
       case 'account':
         return html`<gc-account-view .api=${this.api}></gc-account-view>`;
     }

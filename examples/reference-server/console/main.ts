@@ -7,6 +7,7 @@ import { KeysView } from './keys-view.js';
 import { LoginView } from './login-view.js';
 import { MachineDetailView } from './machine-detail-view.js';
 import { MachinesView } from './machines-view.js';
+import { RecordingsView } from './recordings-view.js';
 import { SessionView } from './session-view.js';
 import { SessionsView } from './sessions-view.js';
 import { UsersView } from './users-view.js';
@@ -22,6 +23,7 @@ const elements: [string, CustomElementConstructor][] = [
   ['gc-users-view', UsersView],
   ['gc-keys-view', KeysView],
   ['gc-audit-view', AuditView],
+  ['gc-recordings-view', RecordingsView],
   ['gc-account-view', AccountView],
 ];
 for (const [name, ctor] of elements) if (!customElements.get(name)) customElements.define(name, ctor);
