@@ -31,6 +31,12 @@ export interface AgentOptions {
   window?: number;
   /** zstd level. Default 1; bounds -7–19. */
   zstdLevel?: number;
+  /**
+   * `adaptive` (zstd for text/UI, JPEG for photographic or fast-changing regions, refined to
+   * lossless when they stop changing) or `zstd` (always lossless). Default `adaptive` when
+   * libturbojpeg loads, else `zstd` with a logged warning.
+   */
+  codec?: 'zstd' | 'adaptive';
   /** Asks the end user on a ConsentRequest. Default: stdin and, with a display, a zenity dialog. */
   consentProvider?: ConsentProvider;
   /** The agent declines consent requests unanswered after this many ms. Default 60 000; bounds 1000–600 000. */

@@ -153,6 +153,8 @@ export class Agent {
         ...(options.fps === undefined ? {} : { fps: options.fps }),
         ...(options.window === undefined ? {} : { window: options.window }),
         ...(options.zstdLevel === undefined ? {} : { zstdLevel: options.zstdLevel }),
+        ...(options.codec === undefined ? {} : { codec: options.codec }),
+        logger: this.#logger,
       }),
       cursor: new CursorTracker({
         capturer,
@@ -237,6 +239,7 @@ export class Agent {
     const desktop = this.#desktop;
     if (desktop === undefined) return caps;
     caps.push(Capability.Desktop, Capability.Cursor, Capability.CodecZstd);
+    if (desktop.streamer.codec === 'adaptive') caps.push(Capability.CodecJpeg);
     if (desktop.capturer.displays().length > 1) caps.push(Capability.MultiDisplay);
     return caps;
   }

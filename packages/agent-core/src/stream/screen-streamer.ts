@@ -1,10 +1,18 @@
 import { create } from '@bufbuild/protobuf';
 import type { VideoFrame } from '@guruconnect/protocol';
-import { RectSchema, VideoFrameSchema } from '@guruconnect/protocol';
+import { Codec, RectSchema, VideoFrameSchema } from '@guruconnect/protocol';
 import type { DisplayInfo, PixelRect, ScreenCapturer } from '../capture/screen-capturer.js';
+import { AdaptiveEncoder } from '../encode/adaptive-encoder.js';
 import { boundingBox, FrameDiffer } from '../encode/frame-differ.js';
+import { JpegEncoder } from '../encode/jpeg-encoder.js';
+import { QualityController, type QualityControllerOptions } from '../encode/quality-controller.js';
 import { type EncodedRect, RectEncoder } from '../encode/rect-encoder.js';
+import type { TileClassifierOptions } from '../encode/tile-classifier.js';
+import { type Logger, silentLogger } from '../logger.js';
 import { ViewerWindows } from './viewer-windows.js';
+
+/** `zstd`: every rectangle lossless. `adaptive`: zstd for text/UI, JPEG for photographic or fast-changing tiles, refined to lossless when quiet. */
+export type StreamCodec = 'zstd' | 'adaptive';
 
 export interface ScreenStreamerOptions {
   capturer: ScreenCapturer;
@@ -23,6 +31,21 @@ export interface ScreenStreamerOptions {
   zstdLevel?: number;
   /** Encoded bytes per VideoFrame before the rectangles are split over several frames. Default 3 MiB. */
   maxFrameBytes?: number;
+  /**
+   * Default `adaptive` when libturbojpeg loads, else `zstd` (with a logged warning). `adaptive`
+   * asked for explicitly but unavailable also falls back to `zstd` with a warning.
+   */
+  codec?: StreamCodec;
+  /** JPEG quality range and motion cap (see {@link QualityControllerOptions}). Defaults 40–93, motion 60. */
+  jpegQuality?: QualityControllerOptions;
+  /** Tile classification thresholds (see {@link TileClassifierOptions}). */
+  tiles?: Omit<TileClassifierOptions, 'width' | 'height'>;
+  /** A tile shown lossy is resent lossless once it has not changed for this long, ms. Default 300; bounds 50–60 000. */
+  refineAfterMs?: number;
+  /** The TurboJPEG library. Default `libturbojpeg.so.0`. */
+  jpegLibrary?: string;
+  /** Where the codec fallback and JPEG failures are reported. Default silent. */
+  logger?: Logger;
   /** Monotonic clock in ms. Default `performance.now`. */
   now?: () => number;
 }
@@ -35,6 +58,14 @@ export interface StreamerStats {
   rects: number;
 }
 
+/** What the adaptive codec did since construction. */
+export interface CodecStats {
+  /** Rectangles sent as JPEG. */
+  jpegRects: number;
+  /** Lossless rectangles that replaced earlier JPEG tiles once they stopped changing. */
+  refinements: number;
+}
+
 /**
  * Turns damage into VideoFrames: damage accumulates while no viewer has room in its window or
  * the fps cap says wait; when a frame may go, the damaged area is captured, diffed against the
@@ -42,9 +73,17 @@ export interface StreamerStats {
  */
 export class ScreenStreamer {
   readonly stats: StreamerStats = { frames: 0, keyFrames: 0, bytes: 0, rects: 0 };
+  readonly codecStats: CodecStats = { jpegRects: 0, refinements: 0 };
+  /** The codec in use (after any fallback). */
+  readonly codec: StreamCodec;
   readonly #capturer: ScreenCapturer;
   readonly #options: ScreenStreamerOptions;
-  readonly #encoder: RectEncoder;
+  readonly #zstd: RectEncoder;
+  readonly #jpeg: JpegEncoder | undefined;
+  readonly #quality: QualityController;
+  readonly #refineMs: number;
+  #encoder: AdaptiveEncoder | undefined;
+  #refineTimer: NodeJS.Timeout | undefined;
   readonly #windows: ViewerWindows;
   readonly #minIntervalMs: number;
   readonly #maxFrameBytes: number;
@@ -66,7 +105,11 @@ export class ScreenStreamer {
   constructor(options: ScreenStreamerOptions) {
     this.#capturer = options.capturer;
     this.#options = options;
-    this.#encoder = new RectEncoder({ zstdLevel: options.zstdLevel ?? 1 });
+    this.#zstd = new RectEncoder({ zstdLevel: options.zstdLevel ?? 1 });
+    this.#jpeg = options.codec === 'zstd' ? undefined : loadJpeg(options);
+    this.codec = this.#jpeg === undefined ? 'zstd' : 'adaptive';
+    this.#quality = new QualityController(options.jpegQuality);
+    this.#refineMs = Math.min(60_000, Math.max(50, options.refineAfterMs ?? 300));
     this.#windows = new ViewerWindows(Math.min(64, Math.max(1, options.window ?? 3)));
     this.#minIntervalMs = 1000 / Math.min(240, Math.max(1, options.fps ?? 60));
     this.#maxFrameBytes = options.maxFrameBytes ?? 3 * 1024 * 1024;
@@ -83,6 +126,15 @@ export class ScreenStreamer {
   setDisplay(display: DisplayInfo): void {
     this.#display = display;
     this.#differ = new FrameDiffer({ width: display.width, height: display.height });
+    this.#encoder = new AdaptiveEncoder({
+      width: display.width,
+      height: display.height,
+      lossless: this.#zstd,
+      jpeg: this.#jpeg,
+      quality: this.#quality,
+      logger: this.#options.logger ?? silentLogger,
+      ...(this.#options.tiles === undefined ? {} : { tiles: this.#options.tiles }),
+    });
     this.#pending = [];
     this.#broadcastKey = true;
     this.#keyFor.clear();
@@ -109,6 +161,7 @@ export class ScreenStreamer {
   /** Cumulative acknowledgement: `viewerId` painted every frame up to `sequence`. */
   ack(viewerId: string, sequence: bigint): void {
     this.#windows.ack(viewerId, sequence);
+    this.#quality.acked(sequence, this.#now());
     this.#schedule();
   }
 
@@ -131,6 +184,7 @@ export class ScreenStreamer {
     this.#pending = [];
     this.#sequence = 0n;
     this.#differ?.invalidate();
+    this.#encoder?.classifier.reset();
   }
 
   close(): void {
@@ -139,6 +193,14 @@ export class ScreenStreamer {
     this.#unsubscribe();
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     if (this.#immediate !== undefined) clearImmediate(this.#immediate);
+    if (this.#refineTimer !== undefined) clearTimeout(this.#refineTimer);
+    // Compressions in flight finish on their own; the encoder frees its handles after them.
+    this.#jpeg?.close();
+  }
+
+  /** The JPEG quality the link currently allows (adaptive codec). */
+  get jpegQuality(): number {
+    return this.#quality.quality;
   }
 
   #onDamage(rects: PixelRect[]): void {
@@ -153,14 +215,27 @@ export class ScreenStreamer {
   }
 
   #hasWork(): boolean {
-    return this.#broadcastKey || this.#keyFor.size > 0 || this.#pending.length > 0;
+    return this.#broadcastKey || this.#keyFor.size > 0 || this.#pending.length > 0 || this.#refineDue();
+  }
+
+  #refineDue(): boolean {
+    const at = this.#encoder?.classifier.nextRefinementAt(this.#refineMs);
+    return at !== undefined && at <= this.#now();
   }
 
   #schedule(): void {
     if (this.#closed || this.#busy || this.#timer !== undefined || this.#immediate !== undefined) return;
-    if (this.#display === undefined || this.#windows.size === 0 || !this.#hasWork()) return;
+    if (this.#display === undefined || this.#windows.size === 0) return;
+    if (!this.#hasWork()) {
+      this.#scheduleRefinement();
+      return;
+    }
     // Addressed key frames answer a refresh and are not held back by windows.
-    if (this.#keyFor.size === 0 && !this.#windows.anyRoom()) return;
+    if (this.#keyFor.size === 0 && !this.#windows.anyRoom()) {
+      this.#quality.setBlocked(true, this.#now());
+      return;
+    }
+    this.#quality.setBlocked(false, this.#now());
     const wait = this.#lastFrameAt + this.#minIntervalMs - this.#now();
     if (wait > 0) {
       this.#timer = setTimeout(() => {
@@ -174,6 +249,20 @@ export class ScreenStreamer {
       this.#immediate = undefined;
       this.#run();
     });
+  }
+
+  /** Wakes the streamer when the next lossy tile becomes due for its lossless refinement. */
+  #scheduleRefinement(): void {
+    if (this.#refineTimer !== undefined) return;
+    const at = this.#encoder?.classifier.nextRefinementAt(this.#refineMs);
+    if (at === undefined) return;
+    this.#refineTimer = setTimeout(
+      () => {
+        this.#refineTimer = undefined;
+        this.#schedule();
+      },
+      Math.max(1, at - this.#now()),
+    );
   }
 
   #run(): void {
@@ -190,15 +279,17 @@ export class ScreenStreamer {
   async #produce(): Promise<void> {
     const display = this.#display;
     const differ = this.#differ;
-    if (display === undefined || differ === undefined) return;
+    const encoder = this.#encoder;
+    if (display === undefined || differ === undefined || encoder === undefined) return;
     const full = { x: 0, y: 0, width: display.width, height: display.height };
+    const previous = { data: differ.previous, stride: display.width * 4 };
     if (this.#broadcastKey || !differ.valid) {
       this.#broadcastKey = false;
       this.#keyFor.clear();
       this.#pending = [];
       const captureUs = nowUs();
       differ.store(this.#capturer.capture(display.id, full));
-      const rects = await this.#encoder.encode({ data: differ.previous, stride: display.width * 4 }, [full]);
+      const rects = await encoder.encode(previous, [full], this.#now(), true);
       this.#emit(rects, true, '', captureUs);
       return;
     }
@@ -209,19 +300,26 @@ export class ScreenStreamer {
       // Encoded from a fresh capture, the shared previous frame untouched: other viewers still
       // get the changes since then as ordinary damage, which repaints the same pixels here.
       const image = this.#capturer.capture(display.id, full);
-      const rects = await this.#encoder.encode(image, [full]);
+      const rects = await encoder.encode(image, [full], this.#now(), true);
       for (const viewerId of viewers) {
         if (this.#windows.has(viewerId)) this.#emit(rects, true, viewerId, captureUs);
       }
       return;
     }
-    if (!this.#windows.anyRoom() || this.#pending.length === 0) return;
+    if (!this.#windows.anyRoom()) return;
+    if (this.#pending.length === 0) {
+      // Quiet: lossy tiles that stopped changing are resent lossless.
+      const refined = await encoder.refine(previous, this.#now(), this.#refineMs);
+      this.codecStats.refinements += refined.length;
+      this.#emit(refined, false, '', nowUs());
+      return;
+    }
     const damage = this.#pending;
     this.#pending = [];
     const captureUs = nowUs();
     const changed = this.#diffDamage(display, differ, damage);
     if (changed.length === 0) return;
-    const rects = await this.#encoder.encode({ data: differ.previous, stride: display.width * 4 }, changed);
+    const rects = await encoder.encode(previous, changed, this.#now());
     this.#emit(rects, false, '', captureUs);
   }
 
@@ -236,7 +334,7 @@ export class ScreenStreamer {
   }
 
   #emit(rects: EncodedRect[], keyFrame: boolean, viewerId: string, captureUs: bigint): void {
-    if (this.#closed) return;
+    if (this.#closed || rects.length === 0) return;
     const display = this.#display!;
     let batch: EncodedRect[] = [];
     let bytes = 0;
@@ -259,7 +357,9 @@ export class ScreenStreamer {
       if (frame.keyFrame) this.stats.keyFrames++;
       this.stats.bytes += bytes;
       this.stats.rects += batch.length;
+      for (const r of batch) if (r.codec === Codec.JPEG) this.codecStats.jpegRects++;
       this.#lastFrameAt = this.#now();
+      this.#quality.sent(this.#sequence, this.#lastFrameAt);
       this.#options.send(frame, viewerId);
       batch = [];
       bytes = 0;
@@ -270,6 +370,21 @@ export class ScreenStreamer {
       bytes += rect.payload.byteLength;
     }
     flush();
+  }
+}
+
+function loadJpeg(options: ScreenStreamerOptions): JpegEncoder | undefined {
+  try {
+    return new JpegEncoder(options.jpegLibrary === undefined ? {} : { library: options.jpegLibrary });
+  } catch (error) {
+    (options.logger ?? silentLogger).warn(
+      'libturbojpeg is not available; every rectangle is sent lossless (zstd)',
+      {
+        error: String(error),
+        cause: String((error as Error).cause ?? ''),
+      },
+    );
+    return undefined;
   }
 }
 
