@@ -197,6 +197,20 @@ describe('technician console, unattended', () => {
     await page.fill('input[name=email]', ADMIN_EMAIL);
     await page.fill('input[name=password]', t.adminPassword);
     await page.click('button[type=submit]');
+    // Agent- and integrator-supplied strings are shown as text, never run as HTML.
+    await createIntegrationClient({
+      baseUrl: t.server.url,
+      integrationKey: INTEGRATION_KEY,
+    }).provisionAgentKey({
+      deviceId: 'hostile',
+      displayName: '<img src=x onerror="window.__pwned=1">Hostile',
+      tags: ['<b>bold</b>'],
+    });
+    const hostile = page.locator('tr', { hasText: 'Hostile' });
+    await hostile.waitFor({ timeout: 10_000 });
+    expect(await hostile.textContent()).toContain('<img src=x onerror="window.__pwned=1">Hostile');
+    expect(await hostile.locator('img, b').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     const row = page.locator('tr', { hasText: 'Reception PC' });
     await expect.poll(() => row.locator('.pill.online').count(), { timeout: 15_000 }).toBe(1);
     const inventory = await row.evaluate((tr) => tr.textContent ?? '');
