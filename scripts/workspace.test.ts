@@ -45,7 +45,8 @@ describe('package exports', () => {
     for (const target of targets) expect(target).toMatch(/^\.\/(src\/index\.ts|dist\/index\.(js|d\.ts))$/);
     // Published: the build, the README, and declared data files — never sources.
     expect(pkg.files).toEqual(expect.arrayContaining(['dist', 'README.md']));
-    for (const f of pkg.files) expect(['dist', 'README.md', 'migrations', 'custom-elements.json']).toContain(f);
+    for (const f of pkg.files)
+      expect(['dist', 'README.md', 'migrations', 'custom-elements.json']).toContain(f);
     expect(pkg.type).toBe('module');
     expect(pkg.name).toBe(`@guruconnect/${name}`);
   });
@@ -85,11 +86,11 @@ describe('import rules', () => {
           if (ours) {
             expect.soft(`${relative(root, file)} → ${spec}`).toSatisfy(() => ours[2] === undefined);
             const isTest = file.endsWith('.test.ts') || file.includes(`${sep}test-support${sep}`);
-          // A package's own tests may import it by name (through its public entry), and the
-          // reference server's end-to-end tests drive the example RMM.
-          const extra = name === 'reference-server' ? [name, 'rmm-embed'] : [name];
-          const mayImport = isTest ? [...(allowed[name] ?? []), ...extra] : allowed[name];
-          expect.soft(mayImport, `${relative(root, file)} imports ${spec}`).toContain(ours[1]);
+            // A package's own tests may import it by name (through its public entry), and the
+            // reference server's end-to-end tests drive the example RMM.
+            const extra = name === 'reference-server' ? [name, 'rmm-embed'] : [name];
+            const mayImport = isTest ? [...(allowed[name] ?? []), ...extra] : allowed[name];
+            expect.soft(mayImport, `${relative(root, file)} imports ${spec}`).toContain(ours[1]);
           } else if (spec.startsWith('.')) {
             const target = resolve(file, '..', spec);
             expect
