@@ -26,6 +26,14 @@ export interface AgentConfigFile {
   fps?: number;
   /** Log level. Default `info`. */
   logLevel?: string;
+  /** Serve terminals only, never touch X. Default: only when no X display is reachable. */
+  terminalOnly?: boolean;
+  /** Serve terminals at all. Default true. */
+  terminal?: boolean;
+  /** User terminal shells run as. Default the agent's own user. */
+  terminalUser?: string;
+  /** Allow root shells. Default false. */
+  allowRootShell?: boolean;
 }
 
 export async function readAgentConfig(path: string): Promise<AgentConfigFile> {
@@ -52,6 +60,14 @@ export async function readAgentConfig(path: string): Promise<AgentConfigFile> {
   }
   if (config.fps !== undefined && (typeof config.fps !== 'number' || config.fps < 1 || config.fps > 240)) {
     throw new AgentError(AgentErrorCode.Config, `${path}: "fps" must be a number from 1 to 240`);
+  }
+  for (const flag of ['terminalOnly', 'terminal', 'allowRootShell'] as const) {
+    if (config[flag] !== undefined && typeof config[flag] !== 'boolean') {
+      throw new AgentError(AgentErrorCode.Config, `${path}: "${flag}" must be true or false`);
+    }
+  }
+  if (config.terminalUser !== undefined && typeof config.terminalUser !== 'string') {
+    throw new AgentError(AgentErrorCode.Config, `${path}: "terminalUser" must be a string`);
   }
   return config as AgentConfigFile;
 }

@@ -6,7 +6,7 @@ export const ExitCode = {
   Internal: 1,
   /** Bad arguments or configuration file. */
   Usage: 2,
-  /** No X display reachable (terminal-only mode comes in a later release). */
+  /** No X display reachable and `--require-display` was given (else the agent runs terminal-only). */
   NoDisplay: 3,
   /** The server refused the credential (support code, agent key or enrollment key). */
   Unauthorized: 4,

@@ -61,12 +61,86 @@ describe('gc-agent CLI', () => {
     expect(await runCli(['connect', '--server', 'http://x', '--code', '1', '--fps', '0'], io())).toBe(2);
   });
 
-  it('says clearly when no X display is reachable (exit 3)', async () => {
+  it('says clearly when no X display is reachable with --require-display (exit 3)', async () => {
     const s = io();
     expect(
-      await runCli(['connect', '--server', 'http://127.0.0.1:9', '--code', '1', '--display', ':999'], s),
+      await runCli(
+        [
+          'connect',
+          '--server',
+          'http://127.0.0.1:9',
+          '--code',
+          '1',
+          '--display',
+          ':999',
+          '--require-display',
+        ],
+        s,
+      ),
     ).toBe(3);
     expect(s.err).toMatch(/cannot open X display :999.*terminal-only/);
+    expect(
+      await runCli(
+        ['run', '--server', 'x', '--agent-key', 'k', '--terminal-only', '--require-display'],
+        io(),
+      ),
+    ).toBe(2);
+  });
+
+  it('runs terminal-only without a reachable display, and on request', async () => {
+    for (const args of [
+      ['--display', ':999'],
+      ['--display', xvfb.display, '--terminal-only'],
+    ]) {
+      const peer = await RelayPeer.start();
+      try {
+        const s = io();
+        const run = runCli(
+          ['run', '--server', peer.url, '--agent-key', 'cak_t', '--log-level', 'info', ...args],
+          s,
+        );
+        await peer.waitFor((p) => p.messages('agentStatus').length > 0);
+        expect(peer.messages('agentStatus')[0]!.terminalOnly).toBe(true);
+        expect(peer.messages('agentHello')[0]!.capabilities).toEqual(['terminal']);
+        expect(peer.messages('displayList')).toHaveLength(0);
+        expect(s.err).toMatch(/terminalOnly.*true/);
+        s.signal?.();
+        expect(await run).toBe(0);
+      } finally {
+        await peer.close();
+      }
+    }
+  });
+
+  it('passes --allow-root-shell and --terminal-user to the terminals', async () => {
+    const peer = await RelayPeer.start();
+    try {
+      const s = io();
+      const base = [
+        'run',
+        '--server',
+        peer.url,
+        '--agent-key',
+        'cak_t',
+        '--terminal-only',
+        '--log-level',
+        'error',
+      ];
+      const run = runCli([...base, '--terminal-user', 'no-such-user-here', '--allow-root-shell'], s);
+      await peer.waitFor((p) => p.messages('agentStatus').length > 0);
+      peer.send({ payload: { case: 'viewerPresence', value: { viewerId: 'v1', joined: true } } });
+      peer.send({ payload: { case: 'terminalOpen', value: { channelId: 7, cols: 80, rows: 24 } } }, 'v1');
+      await peer.waitFor((p) => p.messages('terminalExit').length > 0);
+      expect(peer.messages('terminalExit')[0]).toMatchObject({
+        viewerId: 'v1',
+        channelId: 7,
+        reason: 'no user named no-such-user-here on this machine',
+      });
+      s.signal?.();
+      expect(await run).toBe(0);
+    } finally {
+      await peer.close();
+    }
   });
 
   it('exits 4 when the server refuses the code, 6 when the user declines, 0 on a stop signal', async () => {

@@ -3,9 +3,11 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type AgentExit, createAgent } from '../agent.js';
 import { AgentError, AgentErrorCode } from '../agent-error.js';
+import type { AgentOptions } from '../agent-options.js';
 import { machineUid } from '../identity/machine-uid.js';
 import { createConsoleLogger, isLogLevel, type LogLevel } from '../logger.js';
 import { AGENT_VERSION } from '../version.js';
+import type { AgentConfigFile } from './agent-config.js';
 import { DEFAULT_CONFIG_PATH, readAgentConfig, writeAgentConfig } from './agent-config.js';
 import { enroll } from './enroll.js';
 import { ExitCode } from './exit-codes.js';
@@ -23,11 +25,18 @@ export interface CliIo {
 const COMMON = `Common options:
   --display DISPLAY     X display to capture and control (default $DISPLAY)
   --fps N               frame rate cap, 1-240 (default 60)
+  --terminal-only       serve terminals only, never touch X (the default when no
+                        X display is reachable)
+  --require-display     exit with code 3 instead of running terminal-only when no
+                        X display is reachable
+  --terminal-user USER  run terminal shells as USER (default: the agent's own user)
+  --allow-root-shell    allow terminal shells running as root (refused by default)
+  --disable-terminal    refuse every terminal
   --log-level LEVEL     debug | info | warn | error (default info)
   -h, --help            show help`;
 
 const HELP: Record<string, string> = {
-  '': `gc-agent ${AGENT_VERSION} — the GuruConnect desktop agent
+  '': `gc-agent ${AGENT_VERSION} — the GuruConnect desktop and terminal agent
 
 Usage: gc-agent <command> [options]
 
@@ -39,7 +48,7 @@ Commands:
   uninstall-service  remove that unit
 
 Run "gc-agent <command> --help" for a command's options.
-Exit codes: 0 ok, 1 internal error, 2 usage, 3 no X display, 4 credential refused,
+Exit codes: 0 ok, 1 internal error, 2 usage, 3 no X display (with --require-display), 4 credential refused,
             5 rejected by the server, 6 declined by the user, 7 enrollment failed.`,
   connect: `Usage: gc-agent connect --server URL --code CODE [options]
 
@@ -102,6 +111,11 @@ const OPTIONS = {
   'unit-dir': { type: 'string' },
   name: { type: 'string' },
   user: { type: 'string' },
+  'terminal-only': { type: 'boolean' },
+  'require-display': { type: 'boolean' },
+  'terminal-user': { type: 'string' },
+  'allow-root-shell': { type: 'boolean' },
+  'disable-terminal': { type: 'boolean' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -204,6 +218,7 @@ async function runAgent(values: Values, io: CliIo, mode: 'connect' | 'run'): Pro
   let display = values.display ?? io.env.DISPLAY;
   let level: LogLevel;
   let rate: number | undefined;
+  let terminalConfig: AgentConfigFile | undefined;
   if (mode === 'connect') {
     if (server === undefined || values.code === undefined)
       throw new UsageError('--server and --code are required');
@@ -212,6 +227,7 @@ async function runAgent(values: Values, io: CliIo, mode: 'connect' | 'run'): Pro
     rate = fps(values);
   } else if (values.config !== undefined || (server === undefined && values['agent-key'] === undefined)) {
     const config = await readAgentConfig(values.config ?? DEFAULT_CONFIG_PATH);
+    terminalConfig = config;
     server = server ?? config.server;
     key = { agentKey: values['agent-key'] ?? config.agentKey };
     display = values.display ?? config.display ?? io.env.DISPLAY;
@@ -232,12 +248,11 @@ async function runAgent(values: Values, io: CliIo, mode: 'connect' | 'run'): Pro
     logger,
     ...(display === undefined ? {} : { display }),
     ...(rate === undefined ? {} : { fps: rate }),
+    ...terminalOptions(values, terminalConfig),
   });
   logger.info(
     `gc-agent ${AGENT_VERSION} ${mode === 'connect' ? 'connecting with a support code' : 'running'}`,
-    {
-      server,
-    },
+    { server, terminalOnly: agent.terminalOnly },
   );
   const removeSignal = io.onSignal(() => {
     logger.info('stopping');
@@ -257,6 +272,24 @@ async function runAgent(values: Values, io: CliIo, mode: 'connect' | 'run'): Pro
   }
   if (exit.closeCode === 4005) io.stderr.write(`gc-agent ${mode}: the session has ended\n`);
   return ExitCode.Ok;
+}
+
+/** The agent's terminal options from the flags, which win over the config file. */
+function terminalOptions(
+  values: Values,
+  config: AgentConfigFile | undefined,
+): Pick<AgentOptions, 'terminalOnly' | 'allowRootShell' | 'terminal'> {
+  const only = values['terminal-only'] ?? config?.terminalOnly;
+  if (only === true && values['require-display'] === true) {
+    throw new UsageError('--terminal-only and --require-display exclude each other');
+  }
+  const user = values['terminal-user'] ?? config?.terminalUser;
+  const enabled = values['disable-terminal'] === true ? false : (config?.terminal ?? true);
+  return {
+    terminalOnly: only === true ? true : values['require-display'] === true ? false : 'auto',
+    allowRootShell: values['allow-root-shell'] ?? config?.allowRootShell ?? false,
+    terminal: { enabled, ...(user === undefined ? {} : { user }) },
+  };
 }
 
 async function runEnroll(values: Values, io: CliIo): Promise<number> {

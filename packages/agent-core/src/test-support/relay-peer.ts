@@ -21,6 +21,8 @@ export interface RelayPeerOptions {
   answerHeartbeats?: boolean;
   /** Port to listen on (0 = any). Default 0. */
   port?: number;
+  /** Which messages to keep in `received` (listeners see all). Default: every one. */
+  record?: (envelope: Envelope) => boolean;
 }
 
 /**
@@ -34,6 +36,7 @@ export class RelayPeer {
   readonly connections: WebSocket[] = [];
   readonly helloCount = { value: 0 };
   readonly #options: RelayPeerOptions;
+  readonly #listeners = new Set<(envelope: Envelope) => void>();
   #server: Server | undefined;
   #wss: WebSocketServer | undefined;
   #port = 0;
@@ -87,7 +90,8 @@ export class RelayPeer {
     let hello = false;
     ws.on('message', (data: Buffer) => {
       const envelope = decodeEnvelope(data);
-      this.received.push(envelope);
+      if (this.#options.record?.(envelope) ?? true) this.received.push(envelope);
+      for (const listener of this.#listeners) listener(envelope);
       const payload = envelope.payload;
       if (!hello) {
         if (payload.case !== 'agentHello') {
@@ -135,6 +139,12 @@ export class RelayPeer {
     const ws = this.socket;
     if (ws === undefined) throw new Error('no agent connected');
     this.#send(ws, { ...message, viewerId });
+  }
+
+  /** Calls `listener` with every message from the agent from now on; returns its removal. */
+  onMessage(listener: (envelope: Envelope) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   /** Messages of one kind received so far. */

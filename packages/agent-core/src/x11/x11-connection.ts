@@ -23,7 +23,7 @@ export class X11Connection {
     if (name === undefined || name === '') {
       throw new AgentError(
         AgentErrorCode.NoDisplay,
-        'no X display: DISPLAY is not set and --display was not given (terminal-only mode will come in a later release)',
+        'no X display: DISPLAY is not set and --display was not given (without one, run terminal-only: --terminal-only, or leave out --require-display)',
       );
     }
     this.lib = xlib();
@@ -31,7 +31,7 @@ export class X11Connection {
     if (handle === null || handle === 0n) {
       throw new AgentError(
         AgentErrorCode.NoDisplay,
-        `cannot open X display ${name} (is the X server running and is access allowed? terminal-only mode will come in a later release)`,
+        `cannot open X display ${name} (is the X server running and is access allowed? Without a display, run terminal-only: --terminal-only, or leave out --require-display)`,
       );
     }
     this.handle = handle;
