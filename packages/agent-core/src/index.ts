@@ -44,6 +44,18 @@ export type { ConsoleLoggerOptions, Logger, LogLevel } from './logger.js';
 export { createConsoleLogger, silentLogger } from './logger.js';
 export type { ScreenStreamerOptions, StreamerStats } from './stream/screen-streamer.js';
 export { ScreenStreamer } from './stream/screen-streamer.js';
+// Terminals (node-pty): what the agent serves on TerminalOpen, usable on their own.
+export type { ResolveShellUserOptions, ShellUser } from './terminal/shell-user.js';
+export { resolveShellUser } from './terminal/shell-user.js';
+export type {
+  TerminalChannelOptions,
+  TerminalChannelStats,
+  TerminalExitInfo,
+} from './terminal/terminal-channel.js';
+export { TerminalChannel } from './terminal/terminal-channel.js';
+export { TerminalError, TerminalErrorCode } from './terminal/terminal-error.js';
+export type { TerminalInfo, TerminalManagerOptions } from './terminal/terminal-manager.js';
+export { TerminalManager } from './terminal/terminal-manager.js';
 export type { AgentConnectionOptions } from './transport/agent-connection.js';
 export { AgentConnection, agentUrl } from './transport/agent-connection.js';
 export type { BackoffOptions } from './transport/backoff.js';
