@@ -67,8 +67,40 @@ export const gcViewerStyles = css`
   .status[hidden] {
     display: none;
   }
+  .viewport[hidden] {
+    display: none;
+  }
+  .terminal {
+    position: absolute;
+    inset: 0;
+    padding: 4px;
+    box-sizing: border-box;
+    background: var(--gc-viewer-terminal-background, #000);
+  }
+  .terminal[hidden] {
+    display: none;
+  }
+  .terminal.desktop {
+    top: auto;
+    height: 45%;
+    border-top: 1px solid rgba(255, 255, 255, 0.2);
+  }
+  .terminal.playback {
+    top: 32px;
+    overflow: auto;
+  }
+  .toolbar.playback {
+    opacity: 1;
+    align-items: center;
+  }
+  .toolbar .clock {
+    font-size: 12px;
+    font-variant-numeric: tabular-nums;
+    padding: 0 4px;
+  }
   .toolbar {
     position: absolute;
+    z-index: 1;
     top: 0;
     left: 50%;
     transform: translateX(-50%);

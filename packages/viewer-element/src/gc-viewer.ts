@@ -1,6 +1,8 @@
 import type { Display } from '@guruconnect/protocol';
+import { Channel } from '@guruconnect/protocol';
+import type { Terminal } from '@xterm/xterm';
 import type { PropertyValues } from 'lit';
-import { html, LitElement } from 'lit';
+import { html, LitElement, nothing } from 'lit';
 import { styleMap } from 'lit/directives/style-map.js';
 import type { ConnectionState } from './connection-state.js';
 import { statusText } from './connection-state.js';
@@ -9,14 +11,25 @@ import { FramePainter } from './frame-painter.js';
 import { gcViewerStyles } from './gc-viewer-styles.js';
 import { KeyboardInput } from './keyboard-input.js';
 import { CTRL_ALT_DEL } from './keysyms.js';
+import { PlaybackController } from './playback-controller.js';
+import { renderPlaybackControls } from './playback-controls.js';
 import { PointerInput } from './pointer-input.js';
 import { SessionController } from './session-controller.js';
+import { TerminalHost } from './terminal-host.js';
+import { ViewerError, ViewerErrorCode } from './viewer-error.js';
+import { ConnectedEvent, DisconnectedEvent, ViewerErrorEvent } from './viewer-events.js';
 import { renderToolbar } from './viewer-toolbar.js';
+import { xtermStyles } from './xterm-styles.js';
 import { loadZstdDecoder } from './zstd-decoder.js';
+
+/** What the element shows: the remote screen, a terminal on the agent, or a recorded terminal session. */
+export type ViewerMode = 'desktop' | 'terminal' | 'playback';
 
 /**
  * `<gc-viewer>`: joins a GuruConnect session over the relay's `/v1/viewer` WebSocket, paints the
- * remote screen and, when control is granted, sends pointer and keyboard input.
+ * remote screen and, when control is granted, sends pointer and keyboard input. With
+ * `mode="terminal"` it shows a shell on the agent instead (xterm.js); with `mode="playback"` it
+ * replays the asciicast recording at `src`.
  *
  * It connects by itself once it is in the document and has a `session` and a `token` (or a
  * `tokenProvider`); `server` defaults to the page's origin.
@@ -29,6 +42,8 @@ import { loadZstdDecoder } from './zstd-decoder.js';
  * @fires gc-consent-declined - {@link ConsentDeclinedEvent}: the end user declined or did not answer.
  * @fires gc-displays-changed - {@link DisplaysChangedEvent}: the remote displays.
  * @fires gc-resize - {@link ResizeEvent}: the remote display size changed.
+ * @fires gc-terminal-exit - {@link TerminalExitEvent}: the terminal ended (shell exited, refused or closed).
+ * @fires gc-playback-state - {@link PlaybackStateEvent}: playback started, paused or ended.
  *
  * @csspart viewport - The area holding the screen (scrolls in `actual` scale).
  * @csspart canvas - The remote screen; focus it to type.
@@ -37,6 +52,9 @@ import { loadZstdDecoder } from './zstd-decoder.js';
  * @csspart button - Each toolbar button.
  * @csspart display-picker - The display selector (shown with more than one display).
  * @csspart status - The connection status message.
+ * @csspart terminal - The terminal (the whole element in terminal and playback modes, a pane in desktop mode).
+ * @csspart speed - The playback speed selector.
+ * @csspart clock - The playback position.
  *
  * @cssprop [--gc-viewer-background=#1b1d22] - Background around the screen.
  * @cssprop [--gc-viewer-foreground=#e8eaed] - Text colour.
@@ -49,7 +67,8 @@ import { loadZstdDecoder } from './zstd-decoder.js';
  * @cssprop [--gc-viewer-local-cursor=default] - The local mouse cursor over the screen.
  */
 export class GcViewer extends LitElement {
-  static override styles = gcViewerStyles;
+  // xterm.js's stylesheet must live in the shadow root to reach the terminal's elements.
+  static override styles = [xtermStyles, gcViewerStyles];
   static override properties = {
     server: { type: String },
     session: { type: String },
@@ -59,6 +78,8 @@ export class GcViewer extends LitElement {
     display: { type: String },
     tokenProvider: { attribute: false },
     maxReconnectAttempts: { type: Number, attribute: 'max-reconnect-attempts' },
+    mode: { type: String, reflect: true },
+    src: { type: String },
   };
 
   /** Base URL of the GuruConnect server (`https://support.example.com`). Default: the page's origin. */
@@ -80,8 +101,16 @@ export class GcViewer extends LitElement {
   declare tokenProvider: (() => Promise<string>) | undefined;
   /** Reconnect attempts after a retryable close before giving up. Default 8; 0 disables reconnects. */
   declare maxReconnectAttempts: number;
+  /** `desktop` (default), `terminal` (a shell on the agent; needs the terminal channel) or `playback`. */
+  declare mode: ViewerMode;
+  /** `playback` mode: URL of the asciicast v2 recording (fetched with credentials). */
+  declare src: string;
 
   readonly #controller: SessionController;
+  readonly #terminalHost: TerminalHost;
+  readonly #playback: PlaybackController;
+  /** Desktop mode: whether the terminal pane is shown. */
+  #terminalPane = false;
   #painter: FramePainter | undefined;
   #cursor: CursorOverlay | undefined;
   #keyboard: KeyboardInput | undefined;
@@ -100,6 +129,29 @@ export class GcViewer extends LitElement {
     this.display = '';
     this.tokenProvider = undefined;
     this.maxReconnectAttempts = 8;
+    this.mode = 'desktop';
+    this.src = '';
+    this.#terminalHost = new TerminalHost({
+      events: this,
+      send: (init) => this.#controller.send(init),
+      container: () => this.renderRoot.querySelector<HTMLElement>('.terminal') ?? undefined,
+      readOnly: () => this.viewOnly,
+      onExit: (exit) => {
+        if (this.mode !== 'terminal') return;
+        const reason = exit.reason || `the terminal ended (code ${exit.exitCode})`;
+        this.#controller.disconnect(`${reason[0]!.toUpperCase()}${reason.slice(1)}.`);
+      },
+    });
+    this.#playback = new PlaybackController({
+      events: this,
+      container: () => this.renderRoot.querySelector<HTMLElement>('.terminal') ?? undefined,
+      changed: () => this.requestUpdate(),
+    });
+    this.addEventListener(ConnectedEvent.eventName, () => {
+      if (this.mode === 'terminal' || (this.mode === 'desktop' && this.#terminalPane))
+        void this.#openTerminal();
+    });
+    this.addEventListener(DisconnectedEvent.eventName, () => this.#terminalHost.detach());
     this.#controller = new SessionController({
       events: this,
       config: () => ({
@@ -114,7 +166,59 @@ export class GcViewer extends LitElement {
       releaseKeys: () => this.#keyboard?.releaseAll(),
       painter: () => this.#painter,
       cursor: () => this.#cursor,
+      terminal: (message) => this.#terminalHost.receive(message),
     });
+  }
+
+  /**
+   * The xterm.js `Terminal` showing the terminal (or the recording), once there is one; for
+   * reading its buffer or loading addons. Undefined in desktop mode until the pane is opened.
+   */
+  get terminal(): Terminal | undefined {
+    return this.mode === 'playback' ? this.#playback.terminal : this.#terminalHost.pane?.terminal;
+  }
+
+  /** Whether the session's token grants the terminal channel (known once connected). */
+  get terminalGranted(): boolean {
+    return this.#controller.channels.includes(Channel.TERMINAL);
+  }
+
+  /**
+   * Desktop mode: shows (or hides) a terminal pane beside the screen, opening the terminal on
+   * the agent when first shown. Hiding keeps the shell; it ends when the session does.
+   */
+  showTerminal(show = true): void {
+    if (this.mode !== 'desktop') return;
+    this.#terminalPane = show;
+    this.requestUpdate();
+    if (show && this.connectionState.kind === 'connected') void this.#openTerminal();
+  }
+
+  /** Playback mode: starts (or resumes, or restarts at the end) the recording. */
+  play(): void {
+    this.#playback.player?.play();
+  }
+
+  /** Playback mode: pauses the recording. */
+  pause(): void {
+    this.#playback.player?.pause();
+  }
+
+  /** Playback speed (1, 2 or 4 in the toolbar; 0.25–16 accepted). */
+  get playbackSpeed(): number {
+    return this.#playback.player?.speed ?? 1;
+  }
+  set playbackSpeed(speed: number) {
+    const player = this.#playback.player;
+    if (player !== undefined) player.speed = speed;
+  }
+
+  /** Playback: seconds into the recording, and its length. */
+  get playbackPosition(): number {
+    return this.#playback.player?.position ?? 0;
+  }
+  get playbackDuration(): number {
+    return this.#playback.player?.duration ?? 0;
   }
 
   /** The connection state. */
@@ -176,6 +280,7 @@ export class GcViewer extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     if (this.hasUpdated) this.#attachInput();
+    if (this.hasUpdated && this.mode === 'playback') void this.#loadRecording();
     if (this.#wasActiveWhenDetached) {
       this.#wasActiveWhenDetached = false;
       this.connect();
@@ -187,6 +292,8 @@ export class GcViewer extends LitElement {
     this.#wasActiveWhenDetached = this.#controller.active;
     this.#controller.dispose();
     this.#detachInput();
+    this.#terminalHost.dispose();
+    this.#playback.dispose();
   }
 
   protected override firstUpdated(): void {
@@ -199,6 +306,11 @@ export class GcViewer extends LitElement {
   protected override updated(changed: PropertyValues<this>): void {
     const inputs = ['server', 'session', 'token', 'tokenProvider'] as const;
     const ready = this.session !== '' && (this.token !== '' || this.tokenProvider !== undefined);
+    if (changed.has('mode') && changed.get('mode') !== undefined) this.#modeChanged();
+    if (this.mode === 'playback') {
+      if ((changed.has('src') || changed.has('mode')) && this.isConnected) void this.#loadRecording();
+      return;
+    }
     if (inputs.some((name) => changed.has(name)) && this.isConnected && ready) this.connect();
     if (changed.has('viewOnly') && this.viewOnly) this.#keyboard?.releaseAll();
     if (changed.has('display') && this.display !== '' && this.display !== this.activeDisplayId) {
@@ -211,37 +323,104 @@ export class GcViewer extends LitElement {
     const stage = this.#stageSize();
     const connected = state.kind === 'connected';
     const notice = this.#controller.notice;
+    const mode = this.mode;
+    const playback = this.#playback.status;
+    let status = connected && notice !== '' ? notice : statusText(state);
+    let statusHidden = connected && notice === '';
+    if (mode === 'playback') {
+      statusHidden = playback.kind === 'ready';
+      status =
+        playback.kind === 'error'
+          ? playback.message
+          : playback.kind === 'loading'
+            ? 'Loading the recording…'
+            : 'No recording to play.';
+    }
+    const toolbar =
+      mode === 'playback'
+        ? renderPlaybackControls(
+            this.#playback.player,
+            () => (this.#playback.player?.playing ? this.pause() : this.play()),
+            (speed) => {
+              this.playbackSpeed = speed;
+            },
+          )
+        : mode === 'terminal'
+          ? nothing
+          : renderToolbar({
+              control: this.control,
+              connected,
+              displays: this.displays,
+              activeDisplayId: this.activeDisplayId,
+              scale: this.scale,
+              terminal: connected && this.terminalGranted,
+              terminalOpen: this.#terminalPane,
+              onCtrlAltDel: () => this.sendKeys(CTRL_ALT_DEL),
+              onRefresh: () => this.requestRefresh(),
+              onSelectDisplay: (id) => this.selectDisplay(id),
+              onToggleScale: () => {
+                this.scale = this.scale === 'fit' ? 'actual' : 'fit';
+              },
+              onToggleTerminal: () => this.showTerminal(!this.#terminalPane),
+            });
     return html`
-      <div class="viewport" part="viewport">
+      <div class="viewport" part="viewport" ?hidden=${mode !== 'desktop'}>
         <div class="stage" style=${styleMap({ width: `${stage.width}px`, height: `${stage.height}px` })}>
           <canvas class="screen" part="canvas" tabindex="0" aria-label="Remote screen"></canvas>
           <canvas class="cursor" part="cursor" aria-hidden="true"></canvas>
         </div>
       </div>
-      ${renderToolbar({
-        control: this.control,
-        connected,
-        displays: this.displays,
-        activeDisplayId: this.activeDisplayId,
-        scale: this.scale,
-        onCtrlAltDel: () => this.sendKeys(CTRL_ALT_DEL),
-        onRefresh: () => this.requestRefresh(),
-        onSelectDisplay: (id) => this.selectDisplay(id),
-        onToggleScale: () => {
-          this.scale = this.scale === 'fit' ? 'actual' : 'fit';
-        },
-      })}
+      <div
+        class="terminal ${mode}"
+        part="terminal"
+        ?hidden=${mode === 'desktop' && !this.#terminalPane}
+      ></div>
+      ${toolbar}
       <div
         class="status"
         part="status"
         role="status"
         aria-live="polite"
-        data-state=${state.kind}
-        ?hidden=${connected && notice === ''}
+        data-state=${mode === 'playback' ? playback.kind : state.kind}
+        ?hidden=${statusHidden}
       >
-        <span>${connected && notice !== '' ? notice : statusText(state)}</span>
+        <span>${status}</span>
       </div>
     `;
+  }
+
+  async #openTerminal(): Promise<void> {
+    if (!this.terminalGranted) {
+      const error = new ViewerError(
+        ViewerErrorCode.Terminal,
+        'the viewer token does not grant the terminal channel',
+      );
+      this.dispatchEvent(new ViewerErrorEvent(error.code, error.message, error));
+      if (this.mode === 'terminal') this.#controller.disconnect('This session does not allow a terminal.');
+      return;
+    }
+    // The terminal's container must be shown (and sized) before xterm.js measures it.
+    await this.updateComplete;
+    this.#terminalHost.open();
+  }
+
+  async #loadRecording(): Promise<void> {
+    if (this.src === '') {
+      this.#playback.dispose();
+      this.requestUpdate();
+      return;
+    }
+    if (this.src === this.#playback.src && this.#playback.status.kind !== 'idle') return;
+    await this.updateComplete;
+    await this.#playback.load(this.src);
+  }
+
+  /** Switching modes drops the other modes' terminal and recording. */
+  #modeChanged(): void {
+    this.#terminalHost.dispose();
+    this.#terminalPane = false;
+    if (this.mode !== 'playback') this.#playback.dispose();
+    if (this.mode === 'terminal' && this.connectionState.kind === 'connected') void this.#openTerminal();
   }
 
   #stageSize(): { width: number; height: number } {

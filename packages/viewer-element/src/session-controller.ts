@@ -1,4 +1,12 @@
-import type { Display, Envelope, EnvelopeInit, SessionState, VideoFrame } from '@guruconnect/protocol';
+import type {
+  Display,
+  Envelope,
+  EnvelopeInit,
+  SessionState,
+  TerminalData,
+  TerminalExit,
+  VideoFrame,
+} from '@guruconnect/protocol';
 import { Capability, Channel, CloseReason, SessionState_State } from '@guruconnect/protocol';
 import type { ConnectionState } from './connection-state.js';
 import { ConnectionStateMachine } from './connection-state.js';
@@ -23,7 +31,13 @@ import { viewerUrl } from './viewer-url.js';
 /** Version announced in the viewer hello. */
 export const VIEWER_VERSION = '0.1.0';
 
-const CAPABILITIES = [Capability.CodecZstd, Capability.CodecJpeg, Capability.Cursor, Capability.MultiDisplay];
+const CAPABILITIES = [
+  Capability.CodecZstd,
+  Capability.CodecJpeg,
+  Capability.Cursor,
+  Capability.MultiDisplay,
+  Capability.Terminal,
+];
 
 /** What the controller reads from its element when it (re)connects. */
 export interface SessionConfig {
@@ -47,6 +61,10 @@ export interface SessionControllerOptions {
   releaseKeys: () => void;
   painter: () => FramePainter | undefined;
   cursor: () => CursorOverlay | undefined;
+  /** Receives the agent's terminal output and terminal ends. Default: ignored. */
+  terminal?: (
+    message: { case: 'terminalData'; value: TerminalData } | { case: 'terminalExit'; value: TerminalExit },
+  ) => void;
 }
 
 /**
@@ -66,6 +84,7 @@ export class SessionController {
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   #paintChain: Promise<void> = Promise.resolve();
   #grantedControl = false;
+  #channels: readonly Channel[] = [];
   #viewerId = '';
   /** Failed reconnects since the session was last up. */
   #retries = 0;
@@ -98,6 +117,10 @@ export class SessionController {
   get controlGranted(): boolean {
     return this.#grantedControl && this.#machine.state.kind === 'connected' && this.#session?.isOpen === true;
   }
+  /** Channels the relay granted this viewer (from its hello result; empty before). */
+  get channels(): readonly Channel[] {
+    return this.#channels;
+  }
   /** Whether the connection is open or being opened (anything but idle and ended). */
   get active(): boolean {
     const kind = this.#machine.state.kind;
@@ -108,7 +131,8 @@ export class SessionController {
     if (!this.active) void this.#open(1);
   }
 
-  disconnect(): void {
+  /** Closes the connection; `message` is what the ended state shows. Default "Disconnected.". */
+  disconnect(message = 'Disconnected.'): void {
     if (!this.active) return;
     this.#generation++;
     if (this.#reconnectTimer !== undefined) clearTimeout(this.#reconnectTimer);
@@ -117,7 +141,7 @@ export class SessionController {
     const session = this.#session;
     this.#session = undefined;
     session?.close(CloseReason.NORMAL);
-    this.#finish({ code: 1000, name: 'normal', message: 'Disconnected.', retry: false });
+    this.#finish({ code: 1000, name: 'normal', message, retry: false });
   }
 
   /** Same as {@link disconnect}: releases the socket and the reconnect timer. */
@@ -169,6 +193,7 @@ export class SessionController {
     }
     if (generation !== this.#generation) return;
     this.#grantedControl = false;
+    this.#channels = [];
     try {
       const session: ViewerSession = new ViewerSession({
         url,
@@ -180,6 +205,7 @@ export class SessionController {
           onHello: (result) => {
             if (session !== this.#session) return;
             this.#grantedControl = result.channels.includes(Channel.CONTROL);
+            this.#channels = result.channels;
             this.#viewerId = result.viewerId;
           },
           onMessage: (envelope, decodeMs) => {
@@ -260,8 +286,12 @@ export class SessionController {
       case 'error':
         this.#emit(new ViewerErrorEvent(payload.value.code, payload.value.message));
         break;
+      case 'terminalData':
+      case 'terminalExit':
+        this.#options.terminal?.(payload);
+        break;
       default:
-        // Chat, clipboard, terminal and files belong to later features; nothing to show yet.
+        // Chat, clipboard and files belong to later features; nothing to show yet.
         break;
     }
   }

@@ -12,6 +12,10 @@ export const ViewerErrorCode = {
   UnknownCodec: 'GC_ERR_VIEWER_UNKNOWN_CODEC',
   /** The WebSocket could not be created. */
   Socket: 'GC_ERR_VIEWER_SOCKET',
+  /** The session's token does not grant the terminal channel, or the agent refused or ended the terminal. */
+  Terminal: 'GC_ERR_VIEWER_TERMINAL',
+  /** A recording could not be fetched, or is not a valid asciicast v2 file. */
+  Playback: 'GC_ERR_VIEWER_PLAYBACK',
   /** An impossible connection-state move (a bug). */
   InvalidState: 'GC_ERR_VIEWER_STATE',
 } as const;

@@ -93,3 +93,33 @@ export class ResizeEvent extends Event {
     super(ResizeEvent.eventName, { bubbles: true, composed: true });
   }
 }
+
+/** A terminal channel ended: the shell exited, or the agent refused or closed it. */
+export class TerminalExitEvent extends Event {
+  static readonly eventName = 'gc-terminal-exit';
+  constructor(
+    readonly channelId: number,
+    /** The shell's exit code; -1 when it was refused or killed. */
+    readonly exitCode: number,
+    /** The signal that ended it, 0 if none. */
+    readonly signal: number,
+    /** Why, in words (e.g. "the shell exited (code 0)", or the refusal). */
+    readonly reason: string,
+  ) {
+    super(TerminalExitEvent.eventName, { bubbles: true, composed: true });
+  }
+}
+
+/** Playback of a recording started, paused, changed speed or reached its end. */
+export class PlaybackStateEvent extends Event {
+  static readonly eventName = 'gc-playback-state';
+  constructor(
+    readonly playing: boolean,
+    /** Seconds into the recording. */
+    readonly position: number,
+    readonly duration: number,
+    readonly ended: boolean,
+  ) {
+    super(PlaybackStateEvent.eventName, { bubbles: true, composed: true });
+  }
+}

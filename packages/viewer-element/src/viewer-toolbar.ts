@@ -13,9 +13,14 @@ export interface ViewerToolbarModel {
   onRefresh: () => void;
   onSelectDisplay: (id: string) => void;
   onToggleScale: () => void;
+  /** The token grants the terminal channel (and the session is connected). */
+  terminal: boolean;
+  /** The terminal pane is shown. */
+  terminalOpen: boolean;
+  onToggleTerminal: () => void;
 }
 
-/** The small toolbar over the screen: Ctrl+Alt+Del, refresh, display picker and scale toggle. */
+/** The small toolbar over the screen: Ctrl+Alt+Del, refresh, display picker, scale toggle, terminal pane. */
 export function renderToolbar(model: ViewerToolbarModel): TemplateResult {
   const picker =
     model.displays.length > 1
@@ -59,5 +64,18 @@ export function renderToolbar(model: ViewerToolbarModel): TemplateResult {
     >
       ${model.scale === 'fit' ? 'Actual size' : 'Fit'}
     </button>
+    ${
+      model.terminal
+        ? html`<button
+            part="button"
+            data-action="terminal"
+            aria-pressed=${model.terminalOpen ? 'true' : 'false'}
+            title=${model.terminalOpen ? 'Hide the terminal' : 'Open a terminal on the remote machine'}
+            @click=${model.onToggleTerminal}
+          >
+            Terminal
+          </button>`
+        : nothing
+    }
   </div>`;
 }

@@ -1,4 +1,4 @@
-import type { Envelope, TerminalExit } from '@guruconnect/protocol';
+import type { Envelope, EnvelopeInit, TerminalExit } from '@guruconnect/protocol';
 import type { RelayPeer } from './relay-peer.js';
 
 export interface TerminalViewerOptions {
@@ -86,7 +86,7 @@ export class TerminalViewer {
     this.#remove();
   }
 
-  #send(payload: Envelope['payload']): void {
+  #send(payload: NonNullable<EnvelopeInit['payload']>): void {
     this.#peer.send({ payload }, this.viewerId);
   }
 

@@ -87,9 +87,19 @@ export class TestViewerPeer {
   }
 }
 
+/** A file the page's server serves (see {@link ViewerHarness.serve}). */
+export interface ServedFile {
+  status?: number;
+  type?: string;
+  body: string;
+}
+
 /** The page, its server, the test relay and the browser, torn down by `close()`. */
 export class ViewerHarness {
   readonly peers: TestViewerPeer[] = [];
+  /** The Cookie header each request for a served file carried. */
+  readonly fileRequests: { path: string; cookie: string | undefined }[];
+  readonly #files: Map<string, ServedFile>;
   readonly #waiting: ((peer: TestViewerPeer) => void)[] = [];
 
   private constructor(
@@ -98,7 +108,11 @@ export class ViewerHarness {
     readonly browser: Browser,
     readonly page: Page,
     readonly origin: string,
+    files: Map<string, ServedFile>,
+    fileRequests: { path: string; cookie: string | undefined }[],
   ) {
+    this.#files = files;
+    this.fileRequests = fileRequests;
     wss.on('connection', (socket: WebSocket, req: IncomingMessage) => {
       const peer = new TestViewerPeer(socket, req.url ?? '');
       this.peers.push(peer);
@@ -125,8 +139,14 @@ export class ViewerHarness {
     const html =
       '<!doctype html><meta charset="utf-8"><title>gc-viewer test</title>' +
       '<style>body{margin:0;background:#fff}</style><script type="module" src="/viewer.js"></script>';
+    const files = new Map<string, ServedFile>();
+    const fileRequests: { path: string; cookie: string | undefined }[] = [];
     const server = createServer((req, res) => {
-      if (req.url === '/viewer.js') {
+      const file = files.get(req.url ?? '');
+      if (file !== undefined) {
+        fileRequests.push({ path: req.url ?? '', cookie: req.headers.cookie });
+        res.writeHead(file.status ?? 200, { 'content-type': file.type ?? 'text/plain' }).end(file.body);
+      } else if (req.url === '/viewer.js') {
         res.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
       } else {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
@@ -151,7 +171,7 @@ export class ViewerHarness {
     page.setDefaultTimeout(10_000);
     await page.goto(`${origin}/`);
     await page.waitForFunction(() => 'gcTest' in window);
-    return new ViewerHarness(server, wss, browser, page, origin);
+    return new ViewerHarness(server, wss, browser, page, origin, files, fileRequests);
   }
 
   /**
@@ -186,6 +206,11 @@ export class ViewerHarness {
         payload: { case: 'sessionState', value: { sessionId: session, state: SessionState_State.ACTIVE } },
       });
     return peer;
+  }
+
+  /** Serves `body` at `path` on the page's origin from now on. */
+  serve(path: string, file: ServedFile): void {
+    this.#files.set(path, file);
   }
 
   /** The next viewer socket to connect (waits up to `timeoutMs`). */

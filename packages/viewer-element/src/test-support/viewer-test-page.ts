@@ -21,6 +21,8 @@ export interface CreateOptions {
   /** Install a tokenProvider returning `${prefix}-1`, `${prefix}-2`, … */
   tokenPrefix?: string;
   maxReconnectAttempts?: number;
+  mode?: 'desktop' | 'terminal' | 'playback';
+  src?: string;
 }
 
 const EVENT_TYPES = [
@@ -32,6 +34,8 @@ const EVENT_TYPES = [
   'gc-consent-declined',
   'gc-displays-changed',
   'gc-resize',
+  'gc-terminal-exit',
+  'gc-playback-state',
 ];
 const events = new Map<string, RecordedEvent[]>();
 
@@ -53,6 +57,8 @@ const gcTest = {
     el.style.height = `${options.height ?? 450}px`;
     el.scale = options.scale ?? 'fit';
     el.viewOnly = options.viewOnly ?? false;
+    if (options.mode !== undefined) el.mode = options.mode;
+    if (options.src !== undefined) el.src = options.src;
     el.server = options.server;
     el.session = options.session;
     if (options.maxReconnectAttempts !== undefined) el.maxReconnectAttempts = options.maxReconnectAttempts;
@@ -75,6 +81,11 @@ const gcTest = {
           'height',
           'control',
           'activeDisplayId',
+          'channelId',
+          'exitCode',
+          'signal',
+          'playing',
+          'ended',
         ]) {
           if (key in event) record[key] = (event as unknown as Record<string, unknown>)[key];
         }
@@ -138,6 +149,43 @@ const gcTest = {
     const event = new KeyboardEvent(type, { key, code, bubbles: true, composed: true, cancelable: true });
     screen(id).dispatchEvent(event);
     return event.defaultPrevented;
+  },
+  /** The terminal's buffer as text: one line per row, trailing blanks trimmed, wrapped rows joined. */
+  terminalText(id: string): string {
+    const terminal = viewer(id).terminal;
+    if (terminal === undefined) return '';
+    const buffer = terminal.buffer.active;
+    let out = '';
+    for (let y = 0; y < buffer.length; y++) {
+      const line = buffer.getLine(y);
+      if (line === undefined) continue;
+      out += (line.isWrapped || y === 0 ? '' : '\n') + line.translateToString(true);
+    }
+    return out;
+  },
+  terminalSize(id: string): { cols: number; rows: number } | undefined {
+    const terminal = viewer(id).terminal;
+    return terminal === undefined ? undefined : { cols: terminal.cols, rows: terminal.rows };
+  },
+  /** The terminal's box and one cell's size, in page coordinates. */
+  terminalBox(id: string): { left: number; top: number; cellWidth: number; cellHeight: number } {
+    viewer(id).scrollIntoView();
+    const terminal = viewer(id).terminal!;
+    const screen = terminal.element!.querySelector<HTMLElement>('.xterm-screen')!;
+    const box = screen.getBoundingClientRect();
+    return {
+      left: box.left,
+      top: box.top,
+      cellWidth: box.width / terminal.cols,
+      cellHeight: box.height / terminal.rows,
+    };
+  },
+  focusTerminal(id: string): void {
+    viewer(id).terminal?.focus();
+  },
+  resize(id: string, width: number, height: number): void {
+    viewer(id).style.width = `${width}px`;
+    viewer(id).style.height = `${height}px`;
   },
   viewer,
 };
