@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(
   xvfb x11-utils x11-xserver-utils x11-apps xdotool xterm   # real X server and X clients for capture/input tests
   libx11-6 libxext6 libxtst6 libxrandr2 libxfixes3 libxdamage1 # libraries the agent loads through koffi
+  libturbojpeg0                                                # JPEG for the agent's adaptive codec (koffi)
   chromium                                                     # headless browser for viewer and console tests
   postgresql-client                                            # pg_isready
 )

@@ -8,7 +8,12 @@ import WebSocket from 'ws';
 import { wallMs } from './env.mjs';
 import { JpegDecoder } from './jpeg-decoder.mjs';
 
-export async function connectGc({ port, onUpdate, onMessage }) {
+/**
+ * JPEG rectangles are decoded when `wantPixels()` says so (the harness samples them for PSNR);
+ * the browser decodes JPEG natively off its main thread, so decoding every one here would
+ * measure this process rather than the system. zstd rectangles are always decompressed.
+ */
+export async function connectGc({ port, onUpdate, onMessage, wantPixels = () => true }) {
   const started = wallMs();
   const ws = new WebSocket(`ws://127.0.0.1:${port}/v1/viewer`, {
     headers: { origin: 'https://bench' },
@@ -69,8 +74,9 @@ export async function connectGc({ port, onUpdate, onMessage }) {
       const rects = [];
       for (const r of frame.rects) {
         const rect = { x: r.x, y: r.y, width: r.width, height: r.height, lossy: r.codec === Codec.JPEG };
-        if (r.codec === Codec.JPEG) rect.pixels = jpeg.decode(r.payload);
-        else if (r.codec === Codec.ZSTD_BGRA) {
+        if (r.codec === Codec.JPEG) {
+          if (wantPixels()) rect.pixels = jpeg.decode(r.payload);
+        } else if (r.codec === Codec.ZSTD_BGRA) {
           const raw = await decompress(
             Buffer.from(r.payload.buffer, r.payload.byteOffset, r.payload.byteLength),
           );

@@ -1,4 +1,4 @@
-// Child process: paints a workload onto the root window with XPutImage. argv: display mode
+// Child process: paints a workload onto the root window with XShmPutImage. argv: display mode
 // (video | noise | slides). Commands on stdin: "start", "stop" (repaints the background).
 // Prints "ready" once its images exist, and for slides "painted <startWallMs> <index> <syncedWallMs>"
 // for each slide (XPutImage issued at start, XSync returned at synced).
@@ -14,10 +14,42 @@ const root = f.root(d);
 const gc = f.gc(d, root, 0, null);
 const wall = () => performance.timeOrigin + performance.now();
 
+// MIT-SHM, so each frame reaches the server as one request (as video players do); a plain
+// XPutImage is cut by Xlib into 256 KB requests the server applies one by one.
+const xext = koffi.load('libXext.so.6');
+const libc = koffi.load('libc.so.6');
+const SegInfo = koffi.struct('PerfShmSegmentInfo', {
+  shmseg: 'unsigned long',
+  shmid: 'int',
+  shmaddr: 'void *',
+  readOnly: 'int',
+});
+const shm = {
+  get: libc.func('int shmget(int key, size_t size, int flag)'),
+  at: libc.func('void *shmat(int id, void *addr, int flag)'),
+  ctl: libc.func('int shmctl(int id, int cmd, void *buf)'),
+  create: xext.func(
+    'void *XShmCreateImage(void *d, void *visual, unsigned int depth, int format, void *data, void *shminfo, unsigned int w, unsigned int h)',
+  ),
+  attach: xext.func('int XShmAttach(void *d, void *shminfo)'),
+  put: xext.func(
+    'int XShmPutImage(void *d, unsigned long drawable, void *gc, void *image, int sx, int sy, int dx, int dy, unsigned int w, unsigned int h, int sendEvent)',
+  ),
+};
+
 function ximage(px, w, h) {
-  const mem = koffi.alloc('uint8_t', w * h * 4);
-  new Uint8Array(koffi.view(mem, w * h * 4)).set(new Uint8Array(px.buffer, px.byteOffset, px.byteLength));
-  return f.createImage(d, f.visual(d, 0), 24, 2, 0, mem, w, h, 32, w * 4);
+  const size = w * h * 4;
+  const id = shm.get(0, size, 0o1000 | 0o600);
+  const addr = id < 0 ? null : shm.at(id, null, 0);
+  if (id < 0 || addr === null || addr === 0xffffffffffffffffn) throw new Error('shmget/shmat failed');
+  new Uint8Array(koffi.view(addr, size)).set(new Uint8Array(px.buffer, px.byteOffset, px.byteLength));
+  const info = koffi.alloc(SegInfo, 1);
+  koffi.encode(info, SegInfo, { shmseg: 0, shmid: id, shmaddr: addr, readOnly: 1 });
+  const image = shm.create(d, f.visual(d, 0), 24, 2, addr, info, w, h);
+  shm.attach(d, info);
+  f.sync(d, 0);
+  shm.ctl(id, 0, null); // IPC_RMID: freed when both sides detach (at exit)
+  return image;
 }
 
 let images;
@@ -45,7 +77,7 @@ let next = 0;
 function paint() {
   const k = n++ % images.length;
   const started = wall();
-  f.put(d, root, gc, images[k], 0, 0, rect.x, rect.y, rect.width, rect.height);
+  shm.put(d, root, gc, images[k], 0, 0, rect.x, rect.y, rect.width, rect.height, 0);
   f.sync(d, 0);
   if (mode === 'slides') process.stdout.write(`painted ${started.toFixed(3)} ${k} ${wall().toFixed(3)}\n`);
   // Fixed-rate schedule (no drift): the next frame is due intervalMs after this one was.

@@ -10,7 +10,9 @@ const kb = (b) =>
 const n1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : String(x));
 const n2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : String(x));
 const cores = (r, w) =>
-  r[w] === undefined ? '' : r[w].cores.map((c, i) => `${r.pidsLabel[i]} ${n2(c)}`).join(', ');
+  r[w] === undefined
+    ? ''
+    : `${r[w].cores.map((c, i) => `${r.pidsLabel[i]} ${n2(c)}`).join(', ')} (client ${n2(r[w].clientCores)})`;
 const db = (x) => (Number.isNaN(x) ? 'lossless' : Number.isFinite(x) ? `${x.toFixed(1)} dB` : '∞ dB');
 
 const CELLS = {
@@ -20,9 +22,9 @@ const CELLS = {
   scrolling: (r) =>
     `${kb(r.scrolling.bytesPerUpdate)}/upd @ ${n1(r.scrolling.updatesPerSec)}/s (${kb(r.scrolling.bytes / r.scrolling.seconds)}/s); ${cores(r, 'scrolling')}`,
   video: (r) =>
-    `${kb(r.video.bytesPerUpdate)}/upd @ ${n1(r.video.updatesPerSec)}/s, ${db(r.video.psnr)}; ${cores(r, 'video')}`,
+    `${kb(r.video.bytesPerUpdate)}/upd @ ${n1(r.video.updatesPerSec)}/s (${kb(r.video.bytes / r.video.seconds)}/s), ${db(r.video.psnr)}; ${cores(r, 'video')}`,
   noise: (r) =>
-    `${kb(r.noise.bytesPerUpdate)}/upd @ ${n1(r.noise.updatesPerSec)}/s, ${db(r.noise.psnr)}; ${cores(r, 'noise')}${r.noise.small ? `; input during stream p50 ${n1(r.noise.small.p50)} / p99 ${n1(r.noise.small.p99)} ms` : ''}`,
+    `${kb(r.noise.bytesPerUpdate)}/upd @ ${n1(r.noise.updatesPerSec)}/s (${kb(r.noise.bytes / r.noise.seconds)}/s), ${db(r.noise.psnr)}; ${cores(r, 'noise')}${r.noise.small ? `; input during stream p50 ${n1(r.noise.small.p50)} / p99 ${n1(r.noise.small.p99)} ms` : ''}`,
   slides: (r) =>
     `full paint p50 ${n1(r.slides.fullPaintP50)} / max ${n1(r.slides.fullPaintMax)} ms (${r.slides.completed}/${r.slides.changes}), ${kb(r.slides.bytesPerChange)}/change; ${cores(r, 'slides')}`,
   first: (r) => `${n1(r.firstFrameMs)} ms`,

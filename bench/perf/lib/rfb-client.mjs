@@ -1,8 +1,8 @@
 // A minimal RFB 3.8 client (security type None) for reading x11vnc and x0vncserver: asks for
 // ZRLE or Tight(+JPEG), keeps one incremental FramebufferUpdateRequest outstanding, and reports
 // every FramebufferUpdate with its byte count, arrival time and rectangles. ZRLE and Tight's
-// zlib payloads are only delimited (not inflated); Tight JPEG rectangles are decoded so PSNR
-// can be computed against the source.
+// zlib payloads are only delimited (not inflated); Tight JPEG rectangles are decoded when
+// `wantPixels()` says so (sampled for PSNR against the source).
 import { connect } from 'node:net';
 import { wallMs } from './env.mjs';
 import { JpegDecoder } from './jpeg-decoder.mjs';
@@ -86,7 +86,14 @@ class Reader {
  * Connects to an RFB server. `encoding` is 'zrle' or 'tight'; `quality` the Tight JPEG quality
  * level (0–9). Resolves once the first full framebuffer has arrived (`firstFrameMs`).
  */
-export async function connectRfb({ port, encoding, quality = 8, compress = 2, onUpdate, decodeJpeg = true }) {
+export async function connectRfb({
+  port,
+  encoding,
+  quality = 8,
+  compress = 2,
+  onUpdate,
+  wantPixels = () => true,
+}) {
   const started = wallMs();
   const socket = connect({ host: '127.0.0.1', port, noDelay: true });
   const reader = new Reader();
@@ -146,7 +153,7 @@ export async function connectRfb({ port, encoding, quality = 8, compress = 2, on
     b.writeUInt16BE(height, 8);
     socket.write(b);
   };
-  const jpeg = decodeJpeg ? new JpegDecoder() : undefined;
+  const jpeg = new JpegDecoder();
   const client = {
     width,
     height,
@@ -157,7 +164,7 @@ export async function connectRfb({ port, encoding, quality = 8, compress = 2, on
     close() {
       client.closed = true;
       socket.destroy();
-      jpeg?.close();
+      jpeg.close();
     },
   };
   let first = true;
@@ -250,7 +257,7 @@ export async function connectRfb({ port, encoding, quality = 8, compress = 2, on
             const t = await tightRect(w, h);
             bytes += t.bytes;
             rect.lossy = t.lossy;
-            if (t.jpeg !== undefined && jpeg !== undefined) rect.pixels = jpeg.decode(t.jpeg);
+            if (t.jpeg !== undefined && wantPixels()) rect.pixels = jpeg.decode(t.jpeg);
           } else if (enc === ENC.copyRect) {
             await reader.read(4);
             bytes += 4;

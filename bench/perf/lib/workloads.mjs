@@ -30,11 +30,13 @@ async function record(ctx, body) {
   const meter = cpuMeter(ctx.pids);
   const t0 = wallMs();
   meter.start();
+  const self = process.cpuUsage();
   const extra = await body(updates);
   const cores = meter.stop();
+  const used = process.cpuUsage(self);
   const seconds = (wallMs() - t0) / 1000;
   ctx.sink = undefined;
-  return { updates, seconds, cores, t0, ...extra };
+  return { updates, seconds, cores, clientCores: (used.user + used.system) / 1e6 / seconds, t0, ...extra };
 }
 
 function summary(r) {
@@ -46,6 +48,7 @@ function summary(r) {
     bytes,
     bytesPerUpdate: r.updates.length === 0 ? 0 : bytes / r.updates.length,
     cores: r.cores,
+    clientCores: r.clientCores,
   };
 }
 
@@ -201,6 +204,16 @@ async function painted(ctx, mode, source, during) {
   });
   await p.stop();
   await sleep(700);
+  if (process.env.GC_BENCH_DEBUG) {
+    for (const u of r.updates.slice(0, 12)) {
+      console.error(
+        mode,
+        (u.at - r.t0).toFixed(1),
+        u.bytes,
+        u.rects.map((x) => `${x.width}x${x.height}+${x.x}+${x.y}${x.lossy ? 'J' : ''}`).join(' '),
+      );
+    }
+  }
   const s = summary(r);
   return { ...s, ...psnr(r.updates, source), ...(r.small === undefined ? {} : { small: r.small }) };
 }

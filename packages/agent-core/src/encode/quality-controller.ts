@@ -12,12 +12,15 @@ export interface QualityControllerOptions {
   motionPixels?: number;
   /** How often the quality is re-evaluated, ms. Default 250; bounds 50–10 000. */
   intervalMs?: number;
+  /** A smoothed acknowledgement round trip above this counts as a congested link, ms. Default 150; bounds 10–10 000. */
+  slowRoundTripMs?: number;
 }
 
 /**
- * Adapts JPEG quality to the measured link: frame acknowledgement round trips (against the
- * best seen lately) and the share of time the streamer had something to send but no viewer had
- * room in its window. Congested → quality drops by 8; a clear link → it climbs back by 3.
+ * Adapts JPEG quality to the measured link: the share of time the streamer had something to
+ * send but no viewer had room in its window (the viewer or the link cannot keep up), and the
+ * smoothed frame acknowledgement round trip. Congested → quality drops by 8 per interval; a
+ * clear link → it climbs back by 3.
  */
 export class QualityController {
   readonly min: number;
@@ -28,8 +31,7 @@ export class QualityController {
   #quality: number;
   readonly #sentAt = new Map<bigint, number>();
   #rtt: number | undefined;
-  #floor = Number.POSITIVE_INFINITY;
-  #floorSetAt = 0;
+  readonly #slowMs: number;
   #blockedSince: number | undefined;
   #blockedMs = 0;
   #intervalStart: number | undefined;
@@ -40,6 +42,7 @@ export class QualityController {
     this.#motionQuality = clamp(options.motionQuality ?? 60, this.min, this.max);
     this.#motionPixels = Math.max(1, options.motionPixels ?? 1_000_000);
     this.#intervalMs = clamp(options.intervalMs ?? 250, 50, 10_000);
+    this.#slowMs = clamp(options.slowRoundTripMs ?? 150, 10, 10_000);
     this.#quality = this.max;
   }
 
@@ -77,10 +80,6 @@ export class QualityController {
     if (at !== undefined) {
       const sample = now - at;
       this.#rtt = this.#rtt === undefined ? sample : this.#rtt * 0.8 + sample * 0.2;
-      if (sample < this.#floor || now - this.#floorSetAt > 10_000) {
-        this.#floor = sample;
-        this.#floorSetAt = now;
-      }
     }
     this.#tick(now);
   }
@@ -106,10 +105,8 @@ export class QualityController {
     }
     const blockedShare = blocked / elapsed;
     const rtt = this.#rtt ?? 0;
-    const floor = Number.isFinite(this.#floor) ? this.#floor : rtt;
-    const slow = rtt > Math.max(3 * floor, floor + 40);
-    if (slow || blockedShare > 0.25) this.#quality = Math.max(this.min, this.#quality - 8);
-    else if (blockedShare < 0.05 && rtt <= 2 * floor + 10)
+    if (rtt > this.#slowMs || blockedShare > 0.25) this.#quality = Math.max(this.min, this.#quality - 8);
+    else if (blockedShare < 0.05 && rtt <= this.#slowMs / 2)
       this.#quality = Math.min(this.max, this.#quality + 3);
     this.#blockedMs = 0;
     this.#intervalStart = now;

@@ -7,15 +7,16 @@ export interface TileClassifierOptions {
   /** Tile edge in pixels. Default 64; bounds 16–256. */
   tileSize?: number;
   /**
-   * Distinct colours, out of a 16×16 sample of a tile, from which the tile looks photographic.
-   * Default 96; bounds 2–256. Text and UI stay far below (a glyph cell has 2–20).
+   * Distinct colours, out of a 16×16 sample of a tile, from which the tile looks photographic
+   * (scaled down for smaller pieces). Default 96; bounds 2–256. Text and UI stay far below (a
+   * glyph cell has 2–20).
    */
   photoColours?: number;
   /** Distinct colours from which a tile is lossy even on its first change (noise, photos). Default 200. */
   noiseColours?: number;
   /** Changes within about half a second that make a photographic tile "fast-changing". Default 2. */
   changesForLossy?: number;
-  /** Parts smaller than this many pixels always stay lossless (a JPEG header alone is ~600 B). Default 1024. */
+  /** Changed rectangles smaller than this many pixels always stay lossless (a JPEG header alone is ~600 B). Default 1024. */
   minLossyPixels?: number;
 }
 
@@ -48,7 +49,10 @@ export class TileClassifier {
   readonly #changedAt: Float64Array;
   /** 1 while the tile shows lossy pixels not yet refined. */
   readonly #lossy: Uint8Array;
-  readonly #seen = new Set<number>();
+  /** Open-addressing set for colour counting, cleared by bumping the generation. */
+  readonly #slots = new Int32Array(1024);
+  readonly #generation = new Uint32Array(1024);
+  #gen = 0;
 
   constructor(options: TileClassifierOptions) {
     this.tileSize = Math.min(256, Math.max(16, Math.trunc(options.tileSize ?? 64)));
@@ -89,6 +93,7 @@ export class TileClassifier {
     const out: ClassifiedRect[] = [];
     const t = this.tileSize;
     for (const rect of rects) {
+      const big = rect.width * rect.height >= this.#minLossy;
       const c0 = Math.floor(rect.x / t);
       const c1 = Math.floor((rect.x + rect.width - 1) / t);
       const r0 = Math.floor(rect.y / t);
@@ -103,8 +108,16 @@ export class TileClassifier {
           const x0 = Math.max(rect.x, c * t);
           const x1 = Math.min(rect.x + rect.width, (c + 1) * t);
           const piece = { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
-          const lossy = this.#touch(r * this.#cols + c, source, piece, now, allowLossy, key);
           const last = row[row.length - 1];
+          const lossy = this.#touch(
+            r * this.#cols + c,
+            source,
+            piece,
+            now,
+            allowLossy && big,
+            key,
+            last?.lossy,
+          );
           if (last !== undefined && last.lossy === lossy) last.width = x1 - last.x;
           else row.push({ ...piece, lossy });
         }
@@ -191,6 +204,7 @@ export class TileClassifier {
     now: number,
     allowLossy: boolean,
     key: boolean,
+    neighbour: boolean | undefined,
   ): boolean {
     const last = this.#changedAt[i] as number;
     const decay = Number.isFinite(last) ? Math.exp(-(now - last) / DECAY_MS) : 0;
@@ -200,9 +214,19 @@ export class TileClassifier {
       this.#changedAt[i] = now;
     }
     let lossy = false;
-    if (allowLossy && piece.width * piece.height >= this.#minLossy) {
-      const colours = this.#colours(source, piece);
-      lossy = colours >= this.#noise || (colours >= this.#photo && hits >= this.#changes);
+    if (allowLossy) {
+      const sx = Math.max(1, Math.floor(piece.width / 16));
+      const sy = Math.max(1, Math.floor(piece.height / 16));
+      const samples = Math.ceil(piece.width / sx) * Math.ceil(piece.height / sy);
+      if (samples < 64 && neighbour !== undefined) {
+        // Too small a sliver to judge (a rectangle's edge in a tile): same as its left neighbour.
+        lossy = neighbour;
+      } else {
+        // Thresholds are fractions of a full 256-pixel sample.
+        const noise = Math.ceil((this.#noise * samples) / 256);
+        const colours = this.#colours(source, piece, sx, sy, noise);
+        lossy = colours >= noise || (colours >= (this.#photo * samples) / 256 && hits >= this.#changes);
+      }
     }
     if (lossy) {
       this.#lossy[i] = 1;
@@ -218,21 +242,32 @@ export class TileClassifier {
     return (Math.min(this.#width, (c + 1) * t) - c * t) * (Math.min(this.#height, (r + 1) * t) - r * t);
   }
 
-  /** Distinct colours in a 16×16 grid sample of `piece` (stops counting at 256). */
-  #colours(source: PixelSource, piece: PixelRect): number {
-    const seen = this.#seen;
-    seen.clear();
+  /** Distinct colours in a grid sample (steps sx, sy) of `piece`; stops counting at `limit`. */
+  #colours(source: PixelSource, piece: PixelRect, sx: number, sy: number, limit: number): number {
+    const slots = this.#slots;
+    const generation = this.#generation;
+    const gen = ++this.#gen;
     const data = source.data;
-    const sx = Math.max(1, Math.floor(piece.width / 16));
-    const sy = Math.max(1, Math.floor(piece.height / 16));
+    let count = 0;
     for (let y = piece.y; y < piece.y + piece.height; y += sy) {
       const row = y * source.stride;
       for (let x = piece.x; x < piece.x + piece.width; x += sx) {
         const o = row + x * 4;
-        seen.add(((data[o] as number) << 16) | ((data[o + 1] as number) << 8) | (data[o + 2] as number));
+        const c = ((data[o] as number) << 16) | ((data[o + 1] as number) << 8) | (data[o + 2] as number);
+        let h = Math.imul(c, 0x9e3779b1) >>> 22;
+        for (;;) {
+          if (generation[h] !== gen) {
+            generation[h] = gen;
+            slots[h] = c;
+            if (++count >= limit) return count;
+            break;
+          }
+          if (slots[h] === c) break;
+          h = (h + 1) & 1023;
+        }
       }
     }
-    return seen.size;
+    return count;
   }
 
   #forTiles(rect: PixelRect, fn: (index: number) => void): void {

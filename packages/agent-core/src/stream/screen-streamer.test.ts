@@ -1,10 +1,11 @@
-import type { VideoFrame } from '@guruconnect/protocol';
+import { Codec, type VideoFrame } from '@guruconnect/protocol';
 import { decompress } from '@mongodb-js/zstd';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { X11ScreenCapturer } from '../capture/x11-screen-capturer.js';
+import type { Logger } from '../logger.js';
 import { XDrawClient } from '../test-support/x-draw-client.js';
 import { Xvfb } from '../test-support/xvfb.js';
-import { ScreenStreamer } from './screen-streamer.js';
+import { ScreenStreamer, type ScreenStreamerOptions } from './screen-streamer.js';
 
 let xvfb: Xvfb;
 let client: XDrawClient;
@@ -23,7 +24,7 @@ interface Sent {
   viewerId: string;
 }
 
-function setup(options: { window?: number } = {}): {
+function setup(options: Partial<ScreenStreamerOptions> = {}): {
   capturer: X11ScreenCapturer;
   streamer: ScreenStreamer;
   sent: Sent[];
@@ -146,6 +147,67 @@ describe('ScreenStreamer', () => {
       await waitFor(() => s.sent.length >= 3);
       expect(s.sent[2]).toMatchObject({ viewerId: 'v1', frame: { keyFrame: true, sequence: 3n } });
     } finally {
+      s.close();
+    }
+  });
+
+  it('falls back to lossless zstd, with a logged warning, when libturbojpeg cannot be loaded', async () => {
+    const warnings: string[] = [];
+    const logger: Logger = {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: (m) => warnings.push(m),
+      error: () => undefined,
+    };
+    const s = setup({ jpegLibrary: '/nonexistent/libturbojpeg.so.0', logger });
+    try {
+      expect(s.streamer.codec).toBe('zstd');
+      expect(warnings.join()).toContain('libturbojpeg');
+      s.streamer.addViewer('v1');
+      await waitFor(() => s.sent.length >= 1);
+      expect(s.sent[0]!.frame.rects.every((r) => r.codec === Codec.ZSTD_BGRA)).toBe(true);
+    } finally {
+      s.close();
+    }
+  });
+
+  it('streams a changing photographic window as JPEG and refines it to lossless once it stops changing', async () => {
+    const s = setup({ refineAfterMs: 150 });
+    const win = client.createWindow(100, 100, 256, 192, 0x000000);
+    try {
+      expect(s.streamer.codec).toBe('adaptive');
+      s.streamer.addViewer('v1');
+      await waitFor(() => s.sent.length >= 1);
+      let acked = 0;
+      const ackAll = (): void => {
+        for (const x of s.sent.slice(acked)) s.streamer.ack('v1', x.frame.sequence);
+        acked = s.sent.length;
+      };
+      let seed = 7;
+      for (let i = 0; i < 4; i++) {
+        const px = new Uint8Array(256 * 192 * 4);
+        for (let p = 0; p < px.length; p++) px[p] = (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24;
+        client.putImage(win, 0, 0, 256, 192, px);
+        await sleep(60);
+        ackAll();
+      }
+      await waitFor(() => s.streamer.codecStats.jpegRects > 0);
+      const jpeg = s.sent.flatMap((x) => x.frame.rects).filter((r) => r.codec === Codec.JPEG);
+      expect(
+        jpeg.every((r) => r.x >= 100 && r.y >= 100 && r.x + r.width <= 356 && r.y + r.height <= 292),
+      ).toBe(true);
+      expect([...jpeg[0]!.payload.subarray(0, 2)]).toEqual([0xff, 0xd8]);
+      // Quiet now: the JPEG tiles come back lossless.
+      await waitFor(() => {
+        ackAll();
+        return s.streamer.codecStats.refinements > 0;
+      });
+      const last = s.sent[s.sent.length - 1]!.frame;
+      expect(last.keyFrame).toBe(false);
+      expect(last.rects.every((r) => r.codec === Codec.ZSTD_BGRA)).toBe(true);
+      expect(s.errors).toEqual([]);
+    } finally {
+      client.destroyWindow(win);
       s.close();
     }
   });

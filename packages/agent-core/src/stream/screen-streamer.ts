@@ -46,9 +46,16 @@ export interface ScreenStreamerOptions {
   jpegLibrary?: string;
   /** Where the codec fallback and JPEG failures are reported. Default silent. */
   logger?: Logger;
+  /**
+   * Damage of at least 65 536 pixels waits this long for the rest of the same paint before it
+   * is captured. Default 3 ms; bounds 0–50.
+   */
+  coalesceMs?: number;
   /** Monotonic clock in ms. Default `performance.now`. */
   now?: () => number;
 }
+
+const LARGE_DAMAGE_PIXELS = 65_536;
 
 /** Statistics since construction, for benchmarks and diagnostics. */
 export interface StreamerStats {
@@ -82,6 +89,7 @@ export class ScreenStreamer {
   readonly #jpeg: JpegEncoder | undefined;
   readonly #quality: QualityController;
   readonly #refineMs: number;
+  readonly #coalesceMs: number;
   #encoder: AdaptiveEncoder | undefined;
   #refineTimer: NodeJS.Timeout | undefined;
   readonly #windows: ViewerWindows;
@@ -110,6 +118,7 @@ export class ScreenStreamer {
     this.codec = this.#jpeg === undefined ? 'zstd' : 'adaptive';
     this.#quality = new QualityController(options.jpegQuality);
     this.#refineMs = Math.min(60_000, Math.max(50, options.refineAfterMs ?? 300));
+    this.#coalesceMs = Math.min(50, Math.max(0, options.coalesceMs ?? 3));
     this.#windows = new ViewerWindows(Math.min(64, Math.max(1, options.window ?? 3)));
     this.#minIntervalMs = 1000 / Math.min(240, Math.max(1, options.fps ?? 60));
     this.#maxFrameBytes = options.maxFrameBytes ?? 3 * 1024 * 1024;
@@ -218,6 +227,12 @@ export class ScreenStreamer {
     return this.#broadcastKey || this.#keyFor.size > 0 || this.#pending.length > 0 || this.#refineDue();
   }
 
+  #pendingArea(): number {
+    let area = 0;
+    for (const r of this.#pending) area += r.width * r.height;
+    return area;
+  }
+
   #refineDue(): boolean {
     const at = this.#encoder?.classifier.nextRefinementAt(this.#refineMs);
     return at !== undefined && at <= this.#now();
@@ -242,6 +257,15 @@ export class ScreenStreamer {
         this.#timer = undefined;
         this.#run();
       }, wait);
+      return;
+    }
+    // A large paint arrives as several damage events: give the rest a few ms to join this frame
+    // (one frame per paint, not several partial ones). Small damage (typing) goes at once.
+    if (this.#pendingArea() >= LARGE_DAMAGE_PIXELS && this.#coalesceMs > 0) {
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        this.#run();
+      }, this.#coalesceMs);
       return;
     }
     // Let events already on their way (a glyph drawn in several requests) join this frame.
