@@ -245,18 +245,24 @@ describe('QualityController', () => {
     expect(q.quality).toBe(90);
     let now = 0;
     q.setBlocked(true, now);
-    for (let i = 0; i < 5; i++) q.setBlocked(true, (now += 100));
+    for (let i = 0; i < 5; i++) {
+      now += 100;
+      q.setBlocked(true, now);
+    }
     expect(q.quality).toBe(50);
-    q.setBlocked(false, (now += 1));
+    now += 1;
+    q.setBlocked(false, now);
     for (let i = 1; i <= 10; i++) {
-      q.sent(BigInt(i), (now += 100));
+      now += 100;
+      q.sent(BigInt(i), now);
       q.acked(BigInt(i), now + 2);
     }
     expect(q.quality).toBeGreaterThan(60);
     // Slow acknowledgements (300 ms) push it down again.
     const before = q.quality;
     for (let i = 11; i <= 20; i++) {
-      q.sent(BigInt(i), (now += 100));
+      now += 100;
+      q.sent(BigInt(i), now);
       q.acked(BigInt(i), now + 300);
     }
     expect(q.quality).toBeLessThan(before);

@@ -186,7 +186,10 @@ describe('ScreenStreamer', () => {
       let seed = 7;
       for (let i = 0; i < 4; i++) {
         const px = new Uint8Array(256 * 192 * 4);
-        for (let p = 0; p < px.length; p++) px[p] = (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24;
+        for (let p = 0; p < px.length; p++) {
+          seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+          px[p] = seed >>> 24;
+        }
         client.putImage(win, 0, 0, 256, 192, px);
         await sleep(60);
         ackAll();
