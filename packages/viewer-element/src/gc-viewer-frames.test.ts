@@ -53,7 +53,12 @@ describe('<gc-viewer> session and frames', () => {
     expect(hello.sessionId).toBe('sess-9');
     expect(hello.protocolVersion).toBe(CONTRACT_VERSION);
     expect(hello.capabilities).toEqual(
-      expect.arrayContaining([Capability.CodecZstd, Capability.Cursor, Capability.MultiDisplay]),
+      expect.arrayContaining([
+        Capability.CodecZstd,
+        Capability.Cursor,
+        Capability.MultiDisplay,
+        Capability.Terminal,
+      ]),
     );
     expect(await h.page.evaluate(() => window.gcTest.status('hello'))).toEqual({
       text: 'Connecting…',

@@ -7,17 +7,15 @@ import { styleMap } from 'lit/directives/style-map.js';
 import type { ConnectionState } from './connection-state.js';
 import { statusText } from './connection-state.js';
 import { CursorOverlay } from './cursor-overlay.js';
+import { DesktopInput } from './desktop-input.js';
 import { FramePainter } from './frame-painter.js';
 import { gcViewerStyles } from './gc-viewer-styles.js';
-import { KeyboardInput } from './keyboard-input.js';
 import { CTRL_ALT_DEL } from './keysyms.js';
-import { PlaybackController } from './playback-controller.js';
+import { PlaybackController, playbackStatusText } from './playback-controller.js';
 import { renderPlaybackControls } from './playback-controls.js';
-import { PointerInput } from './pointer-input.js';
 import { SessionController } from './session-controller.js';
 import { TerminalHost } from './terminal-host.js';
-import { ViewerError, ViewerErrorCode } from './viewer-error.js';
-import { ConnectedEvent, DisconnectedEvent, ViewerErrorEvent } from './viewer-events.js';
+import { ConnectedEvent, DisconnectedEvent } from './viewer-events.js';
 import { renderToolbar } from './viewer-toolbar.js';
 import { xtermStyles } from './xterm-styles.js';
 import { loadZstdDecoder } from './zstd-decoder.js';
@@ -113,9 +111,7 @@ export class GcViewer extends LitElement {
   #terminalPane = false;
   #painter: FramePainter | undefined;
   #cursor: CursorOverlay | undefined;
-  #keyboard: KeyboardInput | undefined;
-  #pointer: PointerInput | undefined;
-  #resizeObserver: ResizeObserver | undefined;
+  #input: DesktopInput | undefined;
   #wasActiveWhenDetached = false;
   #viewportSize = { width: 0, height: 0 };
 
@@ -136,6 +132,10 @@ export class GcViewer extends LitElement {
       send: (init) => this.#controller.send(init),
       container: () => this.renderRoot.querySelector<HTMLElement>('.terminal') ?? undefined,
       readOnly: () => this.viewOnly,
+      granted: () => this.terminalGranted,
+      onDenied: () => {
+        if (this.mode === 'terminal') this.#controller.disconnect('This session does not allow a terminal.');
+      },
       onExit: (exit) => {
         if (this.mode !== 'terminal') return;
         const reason = exit.reason || `the terminal ended (code ${exit.exitCode})`;
@@ -163,7 +163,7 @@ export class GcViewer extends LitElement {
         display: this.display,
       }),
       changed: () => this.requestUpdate(),
-      releaseKeys: () => this.#keyboard?.releaseAll(),
+      releaseKeys: () => this.#input?.releaseAll(),
       painter: () => this.#painter,
       cursor: () => this.#cursor,
       terminal: (message) => this.#terminalHost.receive(message),
@@ -312,7 +312,7 @@ export class GcViewer extends LitElement {
       return;
     }
     if (inputs.some((name) => changed.has(name)) && this.isConnected && ready) this.connect();
-    if (changed.has('viewOnly') && this.viewOnly) this.#keyboard?.releaseAll();
+    if (changed.has('viewOnly') && this.viewOnly) this.#input?.releaseAll();
     if (changed.has('display') && this.display !== '' && this.display !== this.activeDisplayId) {
       this.#controller.send({ payload: { case: 'displaySelect', value: { displayId: this.display } } });
     }
@@ -325,26 +325,16 @@ export class GcViewer extends LitElement {
     const notice = this.#controller.notice;
     const mode = this.mode;
     const playback = this.#playback.status;
-    let status = connected && notice !== '' ? notice : statusText(state);
-    let statusHidden = connected && notice === '';
-    if (mode === 'playback') {
-      statusHidden = playback.kind === 'ready';
-      status =
-        playback.kind === 'error'
-          ? playback.message
-          : playback.kind === 'loading'
-            ? 'Loading the recording…'
-            : 'No recording to play.';
-    }
+    const status =
+      mode === 'playback'
+        ? playbackStatusText(playback)
+        : connected && notice !== ''
+          ? notice
+          : statusText(state);
+    const statusHidden = mode === 'playback' ? playback.kind === 'ready' : connected && notice === '';
     const toolbar =
       mode === 'playback'
-        ? renderPlaybackControls(
-            this.#playback.player,
-            () => (this.#playback.player?.playing ? this.pause() : this.play()),
-            (speed) => {
-              this.playbackSpeed = speed;
-            },
-          )
+        ? renderPlaybackControls(this.#playback.player)
         : mode === 'terminal'
           ? nothing
           : renderToolbar({
@@ -390,17 +380,8 @@ export class GcViewer extends LitElement {
   }
 
   async #openTerminal(): Promise<void> {
-    if (!this.terminalGranted) {
-      const error = new ViewerError(
-        ViewerErrorCode.Terminal,
-        'the viewer token does not grant the terminal channel',
-      );
-      this.dispatchEvent(new ViewerErrorEvent(error.code, error.message, error));
-      if (this.mode === 'terminal') this.#controller.disconnect('This session does not allow a terminal.');
-      return;
-    }
     // The terminal's container must be shown (and sized) before xterm.js measures it.
-    await this.updateComplete;
+    if (this.terminalGranted) await this.updateComplete;
     this.#terminalHost.open();
   }
 
@@ -434,38 +415,26 @@ export class GcViewer extends LitElement {
   }
 
   #attachInput(): void {
-    const canvas = this.renderRoot.querySelector<HTMLCanvasElement>('canvas.screen')!;
-    const enabled = () => this.control;
-    this.#keyboard = new KeyboardInput({
-      target: canvas,
-      enabled,
-      send: (keysym, down) => this.#sendKey(keysym, down),
-    });
-    this.#pointer = new PointerInput({
-      target: canvas,
-      enabled,
-      displaySize: () => this.#controller.displaySize,
-      send: (state) =>
+    this.#input = new DesktopInput({
+      canvas: this.renderRoot.querySelector<HTMLCanvasElement>('canvas.screen')!,
+      viewport: this.renderRoot.querySelector<HTMLElement>('.viewport')!,
+      enabled: () => this.control,
+      sendKey: (keysym, down) => this.#sendKey(keysym, down),
+      sendPointer: (state) =>
         this.#controller.send({
           payload: { case: 'pointerEvent', value: { displayId: this.activeDisplayId, ...state } },
         }),
+      displaySize: () => this.#controller.displaySize,
+      onViewportResize: (size) => {
+        this.#viewportSize = size;
+        this.requestUpdate();
+      },
     });
-    const viewport = this.renderRoot.querySelector<HTMLElement>('.viewport')!;
-    this.#resizeObserver = new ResizeObserver((entries) => {
-      const box = entries[entries.length - 1]!.contentRect;
-      this.#viewportSize = { width: box.width, height: box.height };
-      this.requestUpdate();
-    });
-    this.#resizeObserver.observe(viewport);
   }
 
   #detachInput(): void {
-    this.#keyboard?.dispose();
-    this.#pointer?.dispose();
-    this.#resizeObserver?.disconnect();
-    this.#keyboard = undefined;
-    this.#pointer = undefined;
-    this.#resizeObserver = undefined;
+    this.#input?.dispose();
+    this.#input = undefined;
   }
 
   #sendKey(keysym: number, down: boolean): void {

@@ -20,6 +20,20 @@ export type PlaybackStatus =
   | { kind: 'ready' }
   | { kind: 'error'; message: string };
 
+/** What the status box says about the recording. */
+export function playbackStatusText(status: PlaybackStatus): string {
+  switch (status.kind) {
+    case 'error':
+      return status.message;
+    case 'loading':
+      return 'Loading the recording…';
+    case 'ready':
+      return '';
+    default:
+      return 'No recording to play.';
+  }
+}
+
 /**
  * `mode="playback"`: fetches an asciicast v2 recording (with the page's credentials), validates
  * it, and replays it into a read-only xterm.js terminal with {@link AsciicastPlayer}.

@@ -11,12 +11,12 @@ function clock(seconds: number): string {
 }
 
 /** Play/pause, speed and position of a recording. */
-export function renderPlaybackControls(
-  player: AsciicastPlayer | undefined,
-  onToggle: () => void,
-  onSpeed: (speed: number) => void,
-): TemplateResult {
+export function renderPlaybackControls(player: AsciicastPlayer | undefined): TemplateResult {
   const playing = player?.playing === true;
+  const onToggle = () => (playing ? player?.pause() : player?.play());
+  const onSpeed = (speed: number) => {
+    if (player !== undefined) player.speed = speed;
+  };
   return html`<div class="toolbar playback" part="toolbar" role="toolbar" aria-label="Recording">
     <button part="button" data-action="play" ?disabled=${player === undefined} @click=${onToggle}>
       ${playing ? 'Pause' : 'Play'}

@@ -1,6 +1,7 @@
 import type { EnvelopeInit, TerminalData, TerminalExit } from '@guruconnect/protocol';
 import { TerminalPane } from './terminal-pane.js';
-import { TerminalExitEvent } from './viewer-events.js';
+import { ViewerError, ViewerErrorCode } from './viewer-error.js';
+import { TerminalExitEvent, ViewerErrorEvent } from './viewer-events.js';
 
 export interface TerminalHostOptions {
   /** Receives `gc-terminal-exit`. Required. */
@@ -11,6 +12,10 @@ export interface TerminalHostOptions {
   container: () => HTMLElement | undefined;
   /** Typing is ignored while this is true (view-only). */
   readOnly: () => boolean;
+  /** Whether the session's token grants the terminal channel. Required. */
+  granted: () => boolean;
+  /** open() found the channel not granted (after `gc-error` `GC_ERR_VIEWER_TERMINAL` fired). */
+  onDenied?: () => void;
   /** The channel ended (after `gc-terminal-exit` fired). */
   onExit?: (exit: TerminalExit) => void;
   /** Asks before a clicked hyperlink opens. Default `window.confirm`. */
@@ -37,8 +42,17 @@ export class TerminalHost {
     return this.#pane;
   }
 
-  /** Creates the terminal if needed (into the container) and opens the channel. */
+  /** Creates the terminal if needed (into the container) and opens the channel, when granted. */
   open(): boolean {
+    if (!this.#options.granted()) {
+      const error = new ViewerError(
+        ViewerErrorCode.Terminal,
+        'the viewer token does not grant the terminal channel',
+      );
+      this.#options.events.dispatchEvent(new ViewerErrorEvent(error.code, error.message, error));
+      this.#options.onDenied?.();
+      return false;
+    }
     const pane = this.#ensure();
     if (pane === undefined) return false;
     if (pane.isOpen) return true;

@@ -108,6 +108,10 @@ const gcTest = {
       state: viewer(id).connectionState.kind,
     };
   },
+  /** The state the status box shows (the recording's status in playback mode). */
+  statusShown(id: string): string {
+    return viewer(id).shadowRoot!.querySelector<HTMLElement>('[part=status]')!.dataset.state ?? '';
+  },
   /** RGBA bytes of a canvas region, base64. */
   pixels(id: string, x: number, y: number, width: number, height: number): string {
     const canvas = screen(id);
