@@ -42,6 +42,7 @@ class Reader {
   }
 
   async read(n) {
+    if (n === 0) return Buffer.alloc(0);
     if (this.#length < n) {
       await new Promise((resolve) => {
         this.#waiter = { n, resolve };

@@ -6,8 +6,10 @@ export interface CursorTrackerOptions {
   /** Sends a cursor message to every viewer ('') or one. */
   send(message: EnvelopeInit, viewerId: string): void;
   onError(error: unknown): void;
-  /** Pointer position polls per second while viewers watch (X has no motion events for this). Default 30; bounds 1–120. */
+  /** Pointer position polls per second while viewers watch and the pointer moves (X has no motion events for this). Default 30; bounds 1–120. */
   positionHz?: number;
+  /** Polls per second once the pointer has not moved for a second (idle CPU). Default 8; bounds 1–`positionHz`. */
+  idlePositionHz?: number;
 }
 
 /**
@@ -18,6 +20,8 @@ export class CursorTracker {
   readonly #options: CursorTrackerOptions;
   readonly #unsubscribe: () => void;
   readonly #intervalMs: number;
+  readonly #idleIntervalMs: number;
+  #movedAt = Number.NEGATIVE_INFINITY;
   #display: DisplayInfo | undefined;
   #timer: NodeJS.Timeout | undefined;
   #last = '';
@@ -25,7 +29,9 @@ export class CursorTracker {
 
   constructor(options: CursorTrackerOptions) {
     this.#options = options;
-    this.#intervalMs = 1000 / Math.min(120, Math.max(1, options.positionHz ?? 30));
+    const hz = Math.min(120, Math.max(1, options.positionHz ?? 30));
+    this.#intervalMs = 1000 / hz;
+    this.#idleIntervalMs = 1000 / Math.min(hz, Math.max(1, options.idlePositionHz ?? 8));
     this.#unsubscribe = options.capturer.onCursorChange(() => {
       if (this.#timer !== undefined) this.sendShape('');
     });
@@ -35,14 +41,14 @@ export class CursorTracker {
   watch(display: DisplayInfo | undefined): void {
     this.#display = display;
     if (display === undefined || this.#closed) {
-      clearInterval(this.#timer);
+      clearTimeout(this.#timer);
       this.#timer = undefined;
       return;
     }
     this.#last = '';
     if (this.#timer === undefined) {
-      this.#timer = setInterval(() => this.#poll(), this.#intervalMs);
-      this.#timer.unref();
+      this.#movedAt = performance.now();
+      this.#next();
     }
   }
 
@@ -71,6 +77,19 @@ export class CursorTracker {
     }
   }
 
+  /** Polls at the full rate for a second after the pointer last moved, then at the idle rate. */
+  #next(): void {
+    const moving = performance.now() - this.#movedAt < 1000;
+    this.#timer = setTimeout(
+      () => {
+        this.#poll();
+        if (this.#timer !== undefined) this.#next();
+      },
+      moving ? this.#intervalMs : this.#idleIntervalMs,
+    );
+    this.#timer.unref();
+  }
+
   #poll(): void {
     const display = this.#display;
     if (display === undefined) return;
@@ -83,6 +102,7 @@ export class CursorTracker {
       const key = `${display.id}:${x}:${y}:${visible}`;
       if (key === this.#last) return;
       this.#last = key;
+      this.#movedAt = performance.now();
       this.#options.send(
         { payload: { case: 'cursorPosition', value: { displayId: display.id, x, y, visible } } },
         '',
@@ -95,7 +115,7 @@ export class CursorTracker {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    clearInterval(this.#timer);
+    clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#unsubscribe();
   }
