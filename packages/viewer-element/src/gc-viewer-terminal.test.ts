@@ -204,6 +204,19 @@ describe('<gc-viewer mode="terminal">', () => {
     await waitForText('t6', /\[the shell exited \(code 0\)\]/);
   });
 
+  it('closes the socket and disposes the terminal when removed from the page', async () => {
+    const peer = await openTerminal('t8');
+    await peer.next('terminalOpen');
+    const disposed = await h.page.evaluate(() => {
+      const el = window.gcTest.viewer('t8');
+      const rows = el.shadowRoot!.querySelectorAll('.xterm').length;
+      el.remove();
+      return { rows, terminal: el.terminal, left: el.shadowRoot!.querySelectorAll('.xterm').length };
+    });
+    expect(disposed).toEqual({ rows: 1, terminal: undefined, left: 0 });
+    expect((await peer.closed).code).toBe(1000);
+  });
+
   it('refuses to open a terminal the token does not grant', async () => {
     const peer = await h.join({ id: 't7', mode: 'terminal', channels: [Channel.VIEW] });
     await h.page.waitForFunction(() => window.gcTest.status('t7').state === 'ended');

@@ -1,6 +1,6 @@
 // Terminals through a terminal-only agent, against a real login shell on a real PTY and the
 // relay peer: output, input, resize, refusal of root, the whole process tree ended.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Channel } from '@guruconnect/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Agent, createAgent } from '../agent.js';
@@ -135,6 +135,23 @@ describe('terminal-only agent', () => {
     await agent.close();
     expect(alive(a.pid) || alive(b.pid)).toBe(false);
     expect(terminalMembers(a.pid).concat(terminalMembers(b.pid))).toEqual([]);
+  });
+
+  it('releases the PTY, sockets and timers on close', async () => {
+    const fds = readdirSync('/proc/self/fd').length;
+    const handles = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap').length;
+    const { peer, agent } = await start();
+    const { pid } = await openShell(peer);
+    expect(readdirSync('/proc/self/fd').length).toBeGreaterThan(fds);
+    await agent.close();
+    await peer.close();
+    cleanups.length = 0;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(alive(pid)).toBe(false);
+    expect(readdirSync('/proc/self/fd').length).toBe(fds);
+    expect(process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap').length).toBeLessThanOrEqual(
+      handles,
+    );
   });
 
   it('refuses a root shell unless allowRootShell is set', async () => {
