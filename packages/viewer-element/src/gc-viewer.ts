@@ -2,21 +2,18 @@ import type { Display } from '@guruconnect/protocol';
 import { Channel } from '@guruconnect/protocol';
 import type { Terminal } from '@xterm/xterm';
 import type { PropertyValues } from 'lit';
-import { html, LitElement, nothing } from 'lit';
-import { styleMap } from 'lit/directives/style-map.js';
+import { LitElement } from 'lit';
 import type { ConnectionState } from './connection-state.js';
-import { statusText } from './connection-state.js';
 import { CursorOverlay } from './cursor-overlay.js';
 import { DesktopInput } from './desktop-input.js';
 import { FramePainter } from './frame-painter.js';
 import { gcViewerStyles } from './gc-viewer-styles.js';
+import { renderViewer } from './gc-viewer-template.js';
 import { CTRL_ALT_DEL } from './keysyms.js';
-import { PlaybackController, playbackStatusText } from './playback-controller.js';
-import { renderPlaybackControls } from './playback-controls.js';
+import { PlaybackController } from './playback-controller.js';
 import { SessionController } from './session-controller.js';
 import { TerminalHost } from './terminal-host.js';
 import { ConnectedEvent, DisconnectedEvent } from './viewer-events.js';
-import { renderToolbar } from './viewer-toolbar.js';
 import { xtermStyles } from './xterm-styles.js';
 import { loadZstdDecoder } from './zstd-decoder.js';
 
@@ -319,64 +316,32 @@ export class GcViewer extends LitElement {
   }
 
   override render() {
-    const state = this.connectionState;
-    const stage = this.#stageSize();
-    const connected = state.kind === 'connected';
-    const notice = this.#controller.notice;
-    const mode = this.mode;
-    const playback = this.#playback.status;
-    const status =
-      mode === 'playback'
-        ? playbackStatusText(playback)
-        : connected && notice !== ''
-          ? notice
-          : statusText(state);
-    const statusHidden = mode === 'playback' ? playback.kind === 'ready' : connected && notice === '';
-    const toolbar =
-      mode === 'playback'
-        ? renderPlaybackControls(this.#playback.player)
-        : mode === 'terminal'
-          ? nothing
-          : renderToolbar({
-              control: this.control,
-              connected,
-              displays: this.displays,
-              activeDisplayId: this.activeDisplayId,
-              scale: this.scale,
-              terminal: connected && this.terminalGranted,
-              terminalOpen: this.#terminalPane,
-              onCtrlAltDel: () => this.sendKeys(CTRL_ALT_DEL),
-              onRefresh: () => this.requestRefresh(),
-              onSelectDisplay: (id) => this.selectDisplay(id),
-              onToggleScale: () => {
-                this.scale = this.scale === 'fit' ? 'actual' : 'fit';
-              },
-              onToggleTerminal: () => this.showTerminal(!this.#terminalPane),
-            });
-    return html`
-      <div class="viewport" part="viewport" ?hidden=${mode !== 'desktop'}>
-        <div class="stage" style=${styleMap({ width: `${stage.width}px`, height: `${stage.height}px` })}>
-          <canvas class="screen" part="canvas" tabindex="0" aria-label="Remote screen"></canvas>
-          <canvas class="cursor" part="cursor" aria-hidden="true"></canvas>
-        </div>
-      </div>
-      <div
-        class="terminal ${mode}"
-        part="terminal"
-        ?hidden=${mode === 'desktop' && !this.#terminalPane}
-      ></div>
-      ${toolbar}
-      <div
-        class="status"
-        part="status"
-        role="status"
-        aria-live="polite"
-        data-state=${mode === 'playback' ? playback.kind : state.kind}
-        ?hidden=${statusHidden}
-      >
-        <span>${status}</span>
-      </div>
-    `;
+    const connected = this.connectionState.kind === 'connected';
+    return renderViewer({
+      mode: this.mode,
+      state: this.connectionState,
+      notice: this.#controller.notice,
+      stage: this.#stageSize(),
+      playback: this.#playback.status,
+      player: this.#playback.player,
+      terminalPane: this.#terminalPane,
+      toolbar: {
+        control: this.control,
+        connected,
+        displays: this.displays,
+        activeDisplayId: this.activeDisplayId,
+        scale: this.scale,
+        terminal: connected && this.terminalGranted,
+        terminalOpen: this.#terminalPane,
+        onCtrlAltDel: () => this.sendKeys(CTRL_ALT_DEL),
+        onRefresh: () => this.requestRefresh(),
+        onSelectDisplay: (id) => this.selectDisplay(id),
+        onToggleScale: () => {
+          this.scale = this.scale === 'fit' ? 'actual' : 'fit';
+        },
+        onToggleTerminal: () => this.showTerminal(!this.#terminalPane),
+      },
+    });
   }
 
   async #openTerminal(): Promise<void> {
