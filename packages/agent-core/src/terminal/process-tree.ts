@@ -69,8 +69,10 @@ function trySignal(target: number, sig: NodeJS.Signals): void {
   try {
     process.kill(target, sig);
   } catch (error) {
-    // ESRCH: already gone, which is what we want. Anything else (EPERM) is a real failure.
-    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    // ESRCH: already gone, which is what we want. EPERM (a setuid program the agent may not
+    // signal): the process stays and killTerminalTree reports it among the survivors.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ESRCH' && code !== 'EPERM') throw error;
   }
 }
 
@@ -79,7 +81,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /**
  * Hangs up every member of the terminal led by `leader` (SIGHUP, then SIGCONT so stopped jobs
  * see it), waits up to `graceMs` for them to exit, then SIGKILLs whatever is left and waits up
- * to 1 s more. Resolves with the pids still alive after that (normally none).
+ * to 1 s more. Resolves with the pids still alive after that (normally none; a process the
+ * agent may not signal, e.g. a setuid program under a non-root agent, would be one).
  */
 export async function killTerminalTree(leader: number, graceMs: number): Promise<number[]> {
   if (process.platform !== 'linux') {

@@ -195,7 +195,18 @@ export class TerminalChannel {
     // A paused PTY would never see its end of file: read from now on.
     if (this.#stats.paused) this.#pty.resume();
     this.#stats.paused = false;
-    await killTerminalTree(this.#pty.pid, this.#graceMs);
+    let survivors: number[];
+    try {
+      survivors = await killTerminalTree(this.#pty.pid, this.#graceMs);
+    } catch (error) {
+      // /proc unreadable or a signal refused for another reason: the shell itself still goes.
+      survivors = [];
+      this.#exitReason = `${this.#exitReason} (could not end all its processes: ${String(error)})`;
+      this.#killShell();
+    }
+    if (survivors.length > 0) {
+      this.#exitReason = `${this.#exitReason} (${survivors.length} process(es) could not be killed: ${survivors.join(', ')})`;
+    }
     if (this.#shellExit === undefined) {
       // node-pty reports the exit once its socket has closed (at most 200 ms after the kill).
       let timer: NodeJS.Timeout | undefined;
@@ -204,6 +215,16 @@ export class TerminalChannel {
     }
     const { exitCode, signal } = this.#shellExit ?? { exitCode: -1, signal: 9 };
     this.#finish(exitCode, signal);
+  }
+
+  #killShell(): void {
+    try {
+      process.kill(this.#pty.pid, 'SIGKILL');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') {
+        this.#exitReason = `${this.#exitReason} (the shell could not be killed: ${String(error)})`;
+      }
+    }
   }
 
   #shellExited(exitCode: number, signal: number): void {

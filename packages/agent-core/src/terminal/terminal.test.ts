@@ -148,7 +148,7 @@ describe('terminal-only agent', () => {
     cleanups.length = 0;
     await new Promise((r) => setTimeout(r, 300));
     expect(alive(pid)).toBe(false);
-    expect(readdirSync('/proc/self/fd').length).toBe(fds);
+    expect(readdirSync('/proc/self/fd').length).toBeLessThanOrEqual(fds);
     expect(process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap').length).toBeLessThanOrEqual(
       handles,
     );
