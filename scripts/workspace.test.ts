@@ -86,10 +86,10 @@ describe('import rules', () => {
           if (ours) {
             expect.soft(`${relative(root, file)} → ${spec}`).toSatisfy(() => ours[2] === undefined);
             const isTest = file.endsWith('.test.ts') || file.includes(`${sep}test-support${sep}`);
-            // A package's own tests may import it by name (through its public entry), and the
-            // reference server's end-to-end tests drive the example RMM.
-            const extra = name === 'reference-server' ? [name, 'rmm-embed'] : [name];
-            const mayImport = isTest ? [...(allowed[name] ?? []), ...extra] : allowed[name];
+            // Shipped code follows the design's import rules. Tests are not shipped: they may drive
+            // any workspace package through its public entry (an end-to-end test of the viewer runs
+            // the real relay and agent), never through a deep import.
+            const mayImport = isTest ? [...Object.keys(allowed), ...packages] : allowed[name];
             expect.soft(mayImport, `${relative(root, file)} imports ${spec}`).toContain(ours[1]);
           } else if (spec.startsWith('.')) {
             const target = resolve(file, '..', spec);

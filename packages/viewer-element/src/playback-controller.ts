@@ -79,7 +79,10 @@ export class PlaybackController {
       } catch (cause) {
         throw new ViewerError(ViewerErrorCode.Playback, `not a URL: ${src}`, { cause });
       }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      // http(s), or an object URL this page made (a console that fetched the file with its own
+      // credentials hands the player a blob: URL of the same origin).
+      const ownBlob = url.protocol === 'blob:' && url.origin === location.origin;
+      if (url.protocol !== 'http:' && url.protocol !== 'https:' && !ownBlob) {
         throw new ViewerError(
           ViewerErrorCode.Playback,
           `only http(s) recordings can be played, not ${url.protocol}`,
