@@ -71,19 +71,23 @@ export async function connectGc({ port, onUpdate, onMessage, wantPixels = () => 
     const frame = p.value;
     const bytes = data.byteLength;
     chain = chain.then(async () => {
-      const rects = [];
-      for (const r of frame.rects) {
-        const rect = { x: r.x, y: r.y, width: r.width, height: r.height, lossy: r.codec === Codec.JPEG };
-        if (r.codec === Codec.JPEG) {
-          if (wantPixels()) rect.pixels = jpeg.decode(r.payload);
-        } else if (r.codec === Codec.ZSTD_BGRA) {
-          const raw = await decompress(
-            Buffer.from(r.payload.buffer, r.payload.byteOffset, r.payload.byteLength),
-          );
-          if (raw.byteLength !== r.width * r.height * 4) throw new Error('zstd rectangle of the wrong size');
-        }
-        rects.push(rect);
-      }
+      // Rectangles of one frame decode in parallel (zstd on the thread pool), as the viewer's
+      // workers do; frames are still handled in order.
+      const rects = await Promise.all(
+        frame.rects.map(async (r) => {
+          const rect = { x: r.x, y: r.y, width: r.width, height: r.height, lossy: r.codec === Codec.JPEG };
+          if (r.codec === Codec.JPEG) {
+            if (wantPixels()) rect.pixels = jpeg.decode(r.payload);
+          } else if (r.codec === Codec.ZSTD_BGRA) {
+            const raw = await decompress(
+              Buffer.from(r.payload.buffer, r.payload.byteOffset, r.payload.byteLength),
+            );
+            if (raw.byteLength !== r.width * r.height * 4)
+              throw new Error('zstd rectangle of the wrong size');
+          }
+          return rect;
+        }),
+      );
       if (client.closed) return;
       send({
         payload: {

@@ -321,7 +321,18 @@ export async function slides(ctx) {
       }
       if (left === 0) done = u.end - t0;
     }
-    if (process.env.GC_BENCH_DEBUG) console.error(`slide ${c}: ${left} cells never repainted`);
+    if (process.env.GC_BENCH_DEBUG) {
+      const us = r.updates.filter((u) => u.at >= t0 && u.at < t1);
+      console.error(
+        `slide ${c}: ${left} cells never repainted; updates at`,
+        us
+          .map(
+            (u) =>
+              `${(u.at - t0).toFixed(1)}→${(u.end - t0).toFixed(1)} (${u.bytes} B, ${u.rects.length} rects)`,
+          )
+          .join(', '),
+      );
+    }
     paints.push(done ?? Number.NaN);
     bytesPer.push(bytes);
   }
