@@ -132,6 +132,8 @@ export class RelayNode implements Relay, SessionHost, SocketHandlerHost {
   }
 
   endSession(sessionId: string, reason: CloseReason = CloseReason.NORMAL, message = ''): boolean {
+    // A closing relay has ended (or is ending) every session and its bus is going away.
+    if (this.#closing !== undefined) return false;
     this.#control.publish(relaySubjects.sessionControl(sessionId), {
       op: 'end-session',
       nodeId: this.nodeId,
@@ -144,6 +146,7 @@ export class RelayNode implements Relay, SessionHost, SocketHandlerHost {
   }
 
   disconnectAgent(machineId: string, reason: CloseReason = CloseReason.KEY_REVOKED, message = ''): boolean {
+    if (this.#closing !== undefined) return false;
     this.#control.publish(relaySubjects.machineControl(machineId), {
       op: 'disconnect-agent',
       nodeId: this.nodeId,

@@ -42,13 +42,14 @@ export interface Relay {
   on<T extends RelayEventType>(type: T, listener: (event: RelayEventOf<T>) => void): () => void;
   /**
    * Ends a session on every node (viewers closed with `reason`'s code, default NORMAL).
-   * Returns whether this node had it.
+   * Returns whether this node had it; once `close()` has begun it does nothing and returns false.
    */
   endSession(sessionId: string, reason?: CloseReason, message?: string): boolean;
   /**
    * Closes a machine's agent on whichever node holds it (default reason KEY_REVOKED, 4009),
    * ending the session it served with the same reason. The socket is gone within
-   * `closeTimeoutMs` even if the agent ignores the close. Returns whether this node held it.
+   * `closeTimeoutMs` even if the agent ignores the close. Returns whether this node held it;
+   * once `close()` has begun it does nothing and returns false.
    */
   disconnectAgent(machineId: string, reason?: CloseReason, message?: string): boolean;
   /** Snapshot of this node's sessions. */
