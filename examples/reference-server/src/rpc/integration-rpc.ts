@@ -24,6 +24,8 @@ export function capabilities(serverVersion: string): integration.GetCapabilities
       Feature.PerMachineKeys,
       Feature.ProgrammaticSessions,
       Feature.SupportCodes,
+      Feature.Terminal,
+      Feature.SessionRecording,
       Feature.Webhooks,
     ],
     maxViewerTokenTtlSeconds: MAX_VIEWER_TOKEN_TTL_SECONDS,
