@@ -27,6 +27,7 @@ export { installSystemdUnit, renderSystemdUnit, uninstallSystemdUnit } from './c
 export type { ConsentDecision, ConsentProvider, ConsentRequestInfo } from './consent/consent-provider.js';
 export type { PromptConsentProviderOptions } from './consent/prompt-consent-provider.js';
 export { createPromptConsentProvider } from './consent/prompt-consent-provider.js';
+export { EncoderError, EncoderErrorCode } from './encode/encoder-error.js';
 export type { FrameDifferOptions } from './encode/frame-differ.js';
 export { FrameDiffer } from './encode/frame-differ.js';
 export type { EncodedRect, PixelSource, RectEncoderOptions } from './encode/rect-encoder.js';
@@ -42,7 +43,12 @@ export type { X11InputInjectorOptions } from './input/x11-input-injector.js';
 export { X11InputInjector } from './input/x11-input-injector.js';
 export type { ConsoleLoggerOptions, Logger, LogLevel } from './logger.js';
 export { createConsoleLogger, silentLogger } from './logger.js';
-export type { ScreenStreamerOptions, StreamerStats } from './stream/screen-streamer.js';
+export type {
+  CodecStats,
+  ScreenStreamerOptions,
+  StreamCodec,
+  StreamerStats,
+} from './stream/screen-streamer.js';
 export { ScreenStreamer } from './stream/screen-streamer.js';
 // Terminals (node-pty): what the agent serves on TerminalOpen, usable on their own.
 export type { ResolveShellUserOptions, ShellUser } from './terminal/shell-user.js';
