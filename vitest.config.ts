@@ -1,4 +1,3 @@
-import { playwright } from '@vitest/browser-playwright';
 import { defaultClientConditions, defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
@@ -16,32 +15,15 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
+          // Browser behaviour is tested from Node: each test drives Debian's Chromium through
+          // playwright-core against real servers, so one Node project runs everything.
           include: ['packages/*/src/**/*.test.ts', 'examples/*/src/**/*.test.ts', 'scripts/**/*.test.ts'],
-          exclude: ['**/*.browser.test.ts', '**/node_modules/**'],
+          exclude: ['**/node_modules/**'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
           // Two cores here: files run in parallel, but not so many that timing-sensitive
           // socket tests starve.
           maxWorkers: 2,
-        },
-      },
-      {
-        extends: true,
-        test: {
-          name: 'browser',
-          include: ['packages/*/src/**/*.browser.test.ts'],
-          testTimeout: 30_000,
-          browser: {
-            enabled: true,
-            headless: true,
-            provider: playwright({
-              launchOptions: {
-                executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-                args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-              },
-            }),
-            instances: [{ browser: 'chromium' }],
-          },
         },
       },
     ],
