@@ -195,6 +195,25 @@ describe.each(drivers)('support session end to end on $name', (driver) => {
     await page.waitForSelector('[data-audit-type="session.ended"]');
     await shot('audit');
   });
+
+  it('manages keys (shown once) and users from the console', async () => {
+    await page.click('a[href="#/keys"]');
+    await page.fill('input[name=name]', 'Head office');
+    await page.fill('input[name=company]', 'Acme');
+    await page.fill('input[name=site]', 'HQ');
+    await page.click('form >> text=Create');
+    const secret = (await page.locator('[data-secret]').textContent())?.trim() ?? '';
+    expect(secret).toMatch(/^gek_[0-9A-Za-z]{33}$/);
+    await shot('keys-created');
+    expect(await page.getByText(secret).count()).toBe(1);
+    await page.click('text=I have copied it');
+    // Only the fingerprint remains; the secret is nowhere on the page any more.
+    await expect.poll(() => page.getByText(secret).count()).toBe(0);
+    await expect.poll(() => page.locator('tr', { hasText: 'Head office' }).count()).toBe(1);
+    await page.click('a[href="#/users"]');
+    await expect.poll(() => page.locator('tr', { hasText: ADMIN_EMAIL }).count()).toBe(1);
+    await shot('users');
+  });
 });
 
 /** One pixel of the viewer's canvas, in display coordinates, as [r, g, b]. */
