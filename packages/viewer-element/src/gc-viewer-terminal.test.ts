@@ -95,12 +95,13 @@ describe('<gc-viewer mode="terminal">', () => {
     // Paste: the clipboard's text goes in as one bracketed-or-plain paste, on the user's gesture.
     await h.page.evaluate(() => navigator.clipboard.writeText('pasted text'));
     await h.page.keyboard.press('Control+Shift+V');
-    await peer.barrier(nonce++);
-    const all = peer
-      .all('terminalData')
-      .map((d) => new TextDecoder().decode(d.data))
-      .join('');
-    expect(all.endsWith('pasted text')).toBe(true);
+    // Reading the clipboard is asynchronous in the page: wait for the paste to arrive.
+    const sent = () =>
+      peer
+        .all('terminalData')
+        .map((d) => new TextDecoder().decode(d.data))
+        .join('');
+    await expect.poll(sent, { timeout: 10_000 }).toMatch(/pasted text$/);
   });
 
   it('propagates a resize of the element as TerminalResize', async () => {
