@@ -132,38 +132,30 @@ export async function startReferenceServer(options: ReferenceServerOptions): Pro
       liveRelay.endSession(e.sessionId, CloseReason.SESSION_ENDED, e.reason),
     );
 
-    const gauge = (name: string, help: string, read: () => number) => {
-      const set = metrics.gauge(name, help);
-      metrics.onCollect(() => set(read()));
-    };
-    gauge('gc_sessions', 'Live sessions on this node', () => liveRelay.stats().sessions);
-    gauge('gc_viewers', 'Connected viewers on this node', () => liveRelay.stats().viewers);
-    gauge('gc_agents', 'Connected agents on this node', () => liveRelay.stats().agents);
-    gauge('gc_bytes_relayed_total', 'Bytes forwarded by the relay', () => liveRelay.stats().bytesRelayed);
-    gauge(
-      'gc_frames_forwarded_total',
-      'Messages forwarded by the relay',
-      () => liveRelay.stats().framesForwarded,
-    );
-    gauge(
-      'gc_frames_dropped_total',
-      'Video frames dropped for viewers that were behind',
-      () => liveRelay.stats().framesDropped,
-    );
-    gauge(
-      'gc_violations_total',
-      'Sockets closed for protocol violations',
-      () => liveRelay.stats().violations,
-    );
+    // One stats() read per scrape feeds every relay gauge.
+    const relayGauges = [
+      ['gc_sessions', 'Live sessions on this node', 'sessions'],
+      ['gc_viewers', 'Connected viewers on this node', 'viewers'],
+      ['gc_agents', 'Connected agents on this node', 'agents'],
+      ['gc_bytes_relayed_total', 'Bytes forwarded by the relay', 'bytesRelayed'],
+      ['gc_frames_forwarded_total', 'Messages forwarded by the relay', 'framesForwarded'],
+      ['gc_frames_dropped_total', 'Video frames dropped for viewers that were behind', 'framesDropped'],
+      ['gc_violations_total', 'Sockets closed for protocol violations', 'violations'],
+    ] as const;
+    const setters = relayGauges.map(([name, help, field]) => [metrics.gauge(name, help), field] as const);
+    metrics.onCollect(() => {
+      const stats = liveRelay.stats();
+      for (const [set, field] of setters) set(stats[field]);
+    });
 
-    const presence: Presence = {
-      technicians: (machineId) =>
-        liveRelay
-          .listSessions()
-          .filter((s) => s.machineId === machineId)
-          .flatMap((s) => viewersOf(s.viewers)),
-      sessionViewers: (sessionId) =>
-        viewersOf(liveRelay.listSessions().find((s) => s.sessionId === sessionId)?.viewers ?? []),
+    const presence = (): Presence => {
+      const sessions = liveRelay.listSessions();
+      return {
+        technicians: (machineId) =>
+          sessions.filter((s) => s.machineId === machineId).flatMap((s) => viewersOf(s.viewers)),
+        sessionViewers: (sessionId) =>
+          viewersOf(sessions.find((s) => s.sessionId === sessionId)?.viewers ?? []),
+      };
     };
     let closing = false;
     const liveKit = kit;

@@ -6,7 +6,7 @@ import { guarded, operatorOf } from './rpc-context.js';
 
 /** MachineService and SessionService: the console's fleet and sessions. */
 export function registerFleetRpc(router: ConnectRouter, deps: RpcDeps): void {
-  const { kit, presence, currentAgentVersion } = deps;
+  const { kit, currentAgentVersion } = deps;
 
   router.service(MachineService, {
     listMachines: (req, ctx) =>
@@ -15,6 +15,7 @@ export function registerFleetRpc(router: ConnectRouter, deps: RpcDeps): void {
           pageSize: req.pageSize || undefined,
           pageToken: req.pageToken || undefined,
         });
+        const presence = deps.presence();
         return {
           machines: page.machines.map((m) => machineToWire(m, presence, currentAgentVersion)),
           total: page.total,
@@ -25,7 +26,7 @@ export function registerFleetRpc(router: ConnectRouter, deps: RpcDeps): void {
       guarded(ctx, async () => {
         const m = await kit.machines.get(await operatorOf(kit, ctx), req.machineId);
         const active = await kit.machines.activeSessionId(m.machineId);
-        return { machine: machineToWire(m, presence, currentAgentVersion, active) };
+        return { machine: machineToWire(m, deps.presence(), currentAgentVersion, active) };
       }),
     updateMachine: (req, ctx) =>
       guarded(ctx, async () => {
@@ -37,7 +38,7 @@ export function registerFleetRpc(router: ConnectRouter, deps: RpcDeps): void {
           deviceType: req.deviceType || undefined,
           tags: req.tags.length ? req.tags : undefined,
         });
-        return { machine: machineToWire(m, presence, currentAgentVersion) };
+        return { machine: machineToWire(m, deps.presence(), currentAgentVersion) };
       }),
     removeMachines: (req, ctx) =>
       guarded(ctx, async () => ({
@@ -54,6 +55,7 @@ export function registerFleetRpc(router: ConnectRouter, deps: RpcDeps): void {
           pageSize: req.pageSize || undefined,
           pageToken: req.pageToken || undefined,
         });
+        const presence = deps.presence();
         return {
           sessions: page.sessions.map((s) => sessionToWire(s, presence)),
           nextPageToken: page.nextPageToken ?? '',
@@ -66,7 +68,7 @@ export function registerFleetRpc(router: ConnectRouter, deps: RpcDeps): void {
           machineId: req.machineId,
           mode: req.mode === SessionMode.ATTENDED ? 'attended' : 'unattended',
         });
-        return { session: sessionToWire(s, presence) };
+        return { session: sessionToWire(s, deps.presence()) };
       }),
     createSupportCode: (req, ctx) =>
       guarded(ctx, async () => {

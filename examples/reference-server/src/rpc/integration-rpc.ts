@@ -53,7 +53,7 @@ export function registerIntegrationRpc(router: ConnectRouter, deps: RpcDeps, ser
       startedAt: ts(s.startedAt),
       endedAt: ts(s.endedAt),
       endReason: s.endReason ?? '',
-      viewerCount: deps.presence.sessionViewers(s.sessionId).length,
+      viewerCount: deps.presence().sessionViewers(s.sessionId).length,
       source: s.source,
     });
   };

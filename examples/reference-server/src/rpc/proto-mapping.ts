@@ -1,7 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import type { Timestamp } from '@bufbuild/protobuf/wkt';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { InventorySchema, management, SessionMode, SessionState_State } from '@guruconnect/protocol';
+import { InventorySchema, management, SessionMode, type SessionState_State } from '@guruconnect/protocol';
 import type {
   AuditEvent,
   KeyInfo,
@@ -164,5 +164,3 @@ export function auditToWire(e: AuditEvent): management.AuditEvent {
     detail: e.detail,
   });
 }
-
-export { SessionState_State };

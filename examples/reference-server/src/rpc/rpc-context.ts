@@ -9,7 +9,7 @@ export const kRemoteAddress = createContextKey<string>('unknown', { description:
 /** The request's correlation id, also in the response header and every log line about it. */
 export const kCorrelationId = createContextKey<string>('', { description: 'correlation id' });
 
-/** Who is connected where, from the relay's live state (the database only knows what was recorded). */
+/** Who is connected where, from one snapshot of the relay's live state (the database only knows what was recorded). */
 export interface Presence {
   /** Technicians viewing the machine's live session now. */
   technicians(machineId: string): { userId: string; displayName: string; joinedAt: Date }[];
@@ -19,7 +19,8 @@ export interface Presence {
 
 export interface RpcDeps {
   kit: ServerKit;
-  presence: Presence;
+  /** Takes one snapshot of the relay's sessions; call it once per request, not per row. */
+  presence: () => Presence;
   /** Public URL of this server, for links handed to clients; empty: derived from the request's Host. */
   publicUrl: string;
   /** Served over TLS (for links derived from the Host header). */
