@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Fails when packages/protocol/src/gen is not what `npm run generate` makes from proto/ now.
+# Fails when packages/protocol/src/gen is not what `npm run generate` makes from proto/ now, or
+# when the viewer's zstd WebAssembly (packages/viewer-element/src/gen) is not what
+# packages/viewer-element/wasm/build.mjs makes from its sources.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
@@ -14,3 +16,4 @@ if ! diff -ru packages/protocol/src/gen "$tmp"; then
   exit 1
 fi
 echo "generated code is up to date"
+node packages/viewer-element/wasm/build.mjs --check

@@ -10,6 +10,8 @@ packages=(
   libturbojpeg0                                                # JPEG for the agent's adaptive codec (koffi)
   chromium                                                     # headless browser for viewer and console tests
   postgresql-client                                            # pg_isready
+  clang lld wasi-libc libclang-rt-14-dev-wasm32                # rebuilds the viewer's zstd WebAssembly (check:gen)
+  zstd                                                         # zstd CLI: frames without a declared size (viewer tests)
 )
 
 missing=()

@@ -5,9 +5,11 @@
 // 1. The built element joins an in-process test relay over a real WebSocket; the relay sends
 //    1920×1080 frames one at a time and reads the viewer's own measurement from each FrameAck
 //    (paint_time_us: envelope decode + zstd decode + swizzle + putImageData).
-// 2. Decoder throughput: fzstd (pure JS) and zstddec (WebAssembly), each on the main thread and
-//    in a Worker, on the same payloads, in MB/s of decoded BGRA.
-// 3. The stages after decoding for one full frame: BGRA→RGBA swizzle and putImageData.
+//    The first full frame of the page (cold WebAssembly, no tier-up yet) is reported apart.
+// 2. Decoder throughput: fzstd (pure JS), zstddec (WebAssembly, from the registry) and the
+//    element's own WebAssembly build (wasm/build.mjs; alone, with its in-place swizzle, and in a
+//    Worker), on the same payloads, in MB/s of decoded BGRA.
+// 3. The stages after decoding for one full frame: BGRA→RGBA swizzle in JS and putImageData.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, join } from 'node:path';
@@ -240,6 +242,7 @@ try {
   }
 
   const paint = {};
+  const first = await sendFrame(Object.values(cases)[0], true);
   for (const [name, rects] of Object.entries(cases)) {
     progress(`painting: ${name}`);
     const n = name.startsWith('partial') ? PARTIAL_FRAMES : FULL_FRAMES;
@@ -265,6 +268,10 @@ try {
     );
     decoders[name].ratio = (W * H * 4) / payloads[name].byteLength;
   }
+  const coldDecodeMs = await page.evaluate(
+    ([url, size]) => window.bench.coldDecode(url, size),
+    [payloadUrls.desktop, W * H * 4],
+  );
   const stages = await page.evaluate(([w, h, minMs]) => window.bench.stages(w, h, minMs), [W, H, MIN_MS]);
 
   const fmt = (n) => n.toFixed(2).padStart(8);
@@ -275,7 +282,13 @@ try {
       `${name.padEnd(38)} ${String(r.wireKiB).padStart(8)}  ${fmt(r.medianMs)}   ${fmt(r.p95Ms)}   ${fmt(r.roundTripMedianMs)}`,
     );
   }
-  console.log(`target: full 1080p frame decoded and painted in < 16 ms`);
+  console.log(
+    `first full frame of the page (cold WebAssembly): ${first.paintMs.toFixed(2)} ms; a fresh decoder's first desktop decode: ${coldDecodeMs.toFixed(2)} ms`,
+  );
+  const full = paint['full 1080p desktop, 1 rect'].medianMs;
+  console.log(
+    `target: full 1080p frame decoded and painted in < 16 ms — ${full < 16 ? 'met' : 'NOT met'} (median ${full.toFixed(2)} ms, ${(full / 16).toFixed(2)}× the budget)`,
+  );
   console.log(`\nzstd decoder throughput, one ${W}×${H} BGRA frame (MB/s of decoded output; ms per frame)`);
   const labels = Object.keys(Object.values(decoders)[0]).filter((k) => k !== 'ratio');
   console.log(`payload               ratio  ${labels.map((l) => l.padStart(24)).join('')}`);
@@ -285,9 +298,10 @@ try {
       .join('');
     console.log(`${name.padEnd(20)} ${r.ratio.toFixed(1).padStart(6)}  ${cells}`);
   }
-  const baseline = decoders.desktop['fzstd main'].ms;
+  const d = decoders.desktop;
+  const zstddecPath = d['zstddec main'].ms + stages.swizzle;
   console.log(
-    `zstddec (wasm) main thread vs fzstd main thread on the desktop frame: ${(baseline / decoders.desktop['zstddec (wasm) main'].ms).toFixed(1)}× faster`,
+    `desktop frame, decode + swizzle: element (gc wasm, in place) ${d['gc wasm main, +swizzle'].ms.toFixed(2)} ms vs zstddec + JS swizzle ${zstddecPath.toFixed(2)} ms (${(zstddecPath / d['gc wasm main, +swizzle'].ms).toFixed(2)}×) vs fzstd + JS swizzle ${(d['fzstd main'].ms + stages.swizzle).toFixed(2)} ms; gc wasm in a Worker ${(d['gc wasm main'].ms / d['gc wasm worker'].ms).toFixed(2)}× the main thread`,
   );
   console.log(
     `\nafter decoding, per full frame: BGRA→RGBA swizzle ${stages.swizzle.toFixed(2)} ms, putImageData ${stages.put.toFixed(2)} ms`,
@@ -297,7 +311,19 @@ try {
   mkdirSync(results, { recursive: true });
   writeFileSync(
     join(results, 'viewer-element.json'),
-    JSON.stringify({ at: new Date().toISOString(), quick, paint, decoders, stages }, null, 2),
+    JSON.stringify(
+      {
+        at: new Date().toISOString(),
+        quick,
+        firstFrameMs: first.paintMs,
+        coldDecodeMs,
+        paint,
+        decoders,
+        stages,
+      },
+      null,
+      2,
+    ),
   );
 } finally {
   await browser.close();

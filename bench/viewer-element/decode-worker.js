@@ -1,16 +1,14 @@
 // Worker entry of the viewer benchmark: decodes one zstd payload and transfers the result back.
 import { decompress as fzstdDecompress } from 'fzstd';
-import { ZSTDDecoder } from 'zstddec';
+import { instantiateWasmDecoder } from '../../packages/viewer-element/dist/zstd-decoder.js';
 
-const zd = new ZSTDDecoder();
-const ready = zd.init();
+const ready = instantiateWasmDecoder();
 
 self.onmessage = async (e) => {
   const { id, kind, payload, size } = e.data;
   let out;
   if (kind === 'wasm') {
-    await ready;
-    out = zd.decode(payload, size);
+    out = (await ready).decode(payload, size);
   } else {
     out = fzstdDecompress(payload);
   }

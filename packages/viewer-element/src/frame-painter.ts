@@ -1,7 +1,7 @@
 import type { Rect, VideoFrame } from '@guruconnect/protocol';
 import { Codec } from '@guruconnect/protocol';
 import { ViewerError, ViewerErrorCode } from './viewer-error.js';
-import type { ZstdDecoder } from './zstd-decoder.js';
+import { bgraToRgba, type ZstdDecoder } from './zstd-decoder.js';
 
 export interface FramePainterOptions {
   /** The canvas frames are painted on; its pixel size follows the remote display. Required. */
@@ -25,7 +25,7 @@ const IMAGE_CACHE_SIZE = 8;
 /**
  * Paints `VideoFrame`s onto a canvas: zstd and raw BGRA rectangles are swizzled to RGBA (with
  * alpha forced opaque, since X servers leave the padding byte of 32-bit pixels undefined) and
- * put at their position; JPEG rectangles are decoded by the browser. Frames must be painted in
+ * put at their position — zstd ones decoded and swizzled inside the decoder's own memory; JPEG rectangles are decoded by the browser. Frames must be painted in
  * order, one at a time (the caller chains them).
  */
 export class FramePainter {
@@ -71,7 +71,8 @@ export class FramePainter {
       switch (rect.codec) {
         case Codec.ZSTD_BGRA: {
           const decoder = await this.#decoder;
-          this.#putBgra(rect, decoder.decode(rect.payload, rect.width * rect.height * 4));
+          const rgba = decoder.decodeRgba(rect.payload, rect.width, rect.height);
+          this.#ctx.putImageData(new ImageData(rgba, rect.width, rect.height), rect.x, rect.y);
           break;
         }
         case Codec.RAW_BGRA:
@@ -127,20 +128,5 @@ export class FramePainter {
       this.#images.set(key, image);
     }
     return image;
-  }
-}
-
-/**
- * BGRA → RGBA with alpha 255, one 32-bit word per pixel (little-endian, as every browser is).
- * `src` and `dst` must hold the same number of pixels.
- */
-export function bgraToRgba(src: Uint8Array, dst: Uint8ClampedArray): void {
-  const aligned = src.byteOffset % 4 === 0 ? src : src.slice();
-  const from = new Uint32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength >>> 2);
-  const to = new Uint32Array(dst.buffer, dst.byteOffset, dst.byteLength >>> 2);
-  const n = from.length;
-  for (let i = 0; i < n; i++) {
-    const v = from[i]!;
-    to[i] = 0xff000000 | (v & 0xff00) | ((v >>> 16) & 0xff) | ((v & 0xff) << 16);
   }
 }

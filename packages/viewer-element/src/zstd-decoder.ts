@@ -1,55 +1,115 @@
 import { decompress as fzstdDecompress } from 'fzstd';
-import { ZSTDDecoder } from 'zstddec';
+import { ZSTD_WASM_BASE64 } from './gen/zstd-wasm.js';
 import { ViewerError, ViewerErrorCode } from './viewer-error.js';
 
 /** Which implementation decodes zstd rectangles. */
 export type ZstdDecoderKind = 'wasm' | 'js';
 
-/** Decompresses one zstd frame whose decompressed size is known. */
+/** Decompresses zstd rectangles of 32-bit BGRX pixels. Not reentrant: one call at a time. */
 export interface ZstdDecoder {
   readonly kind: ZstdDecoderKind;
   /**
-   * Returns exactly `size` bytes; throws {@link ViewerError} `GC_ERR_VIEWER_DECODE` when the
-   * input is not a zstd frame or does not decompress to `size` bytes.
+   * Returns exactly `size` decompressed bytes (a copy the caller owns); throws
+   * {@link ViewerError} `GC_ERR_VIEWER_DECODE` when the input is not a zstd frame or does not
+   * decompress to `size` bytes.
    */
   decode(src: Uint8Array, size: number): Uint8Array;
+  /**
+   * Decodes a `width`×`height` BGRX rectangle straight to opaque RGBA, ready for `ImageData`.
+   * The returned pixels are valid only until the next call on this decoder (the WebAssembly
+   * decoder returns a view of its own memory, so nothing is copied). Throws like {@link decode}.
+   */
+  decodeRgba(src: Uint8Array, width: number, height: number): Uint8ClampedArray<ArrayBuffer>;
 }
 
 let wasmDecoder: Promise<ZstdDecoder> | undefined;
 
 /**
- * The zstd decoder to use: the WebAssembly build of the reference zstd (`zstddec`), chosen by
- * measurement (bench/viewer-element: about 15–25× the throughput of the pure-JS `fzstd` on
- * 1080p frames), or `fzstd` when WebAssembly cannot start — e.g. a page whose CSP forbids
- * `wasm-unsafe-eval` or `data:` fetches. Loaded once per page.
+ * The zstd decoder to use: the reference zstd decompressor built for WebAssembly with SIMD by
+ * `wasm/build.mjs` (chosen by measurement: bench/viewer-element shows it ahead of `zstddec` and
+ * far ahead of the pure-JS `fzstd`, and it also swizzles the pixels in place), or `fzstd` when
+ * WebAssembly cannot start — e.g. a page whose CSP lacks `'wasm-unsafe-eval'`. Loaded once
+ * per page.
  */
 export function loadZstdDecoder(preferred: ZstdDecoderKind = 'wasm'): Promise<ZstdDecoder> {
-  if (preferred === 'js') return Promise.resolve(jsDecoder);
-  wasmDecoder ??= startWasm().catch(() => jsDecoder);
+  if (preferred === 'js') return Promise.resolve(createJsDecoder());
+  wasmDecoder ??= instantiateWasmDecoder().catch(() => createJsDecoder());
   return wasmDecoder;
 }
 
-async function startWasm(): Promise<ZstdDecoder> {
-  const decoder = new ZSTDDecoder();
-  await decoder.init();
+interface ZstdExports {
+  readonly memory: WebAssembly.Memory;
+  gc_input(size: number): number;
+  gc_output(size: number): number;
+  gc_size_mismatch(srcLength: number, expected: number): number;
+  gc_decode(srcLength: number, dstLength: number): number;
+  gc_is_error(code: number): number;
+  gc_error_name(code: number): number;
+  gc_bgra_to_rgba(pixels: number): void;
+}
+
+/** A new WebAssembly zstd decoder with its own memory (exported for tests and benchmarks). */
+export async function instantiateWasmDecoder(): Promise<ZstdDecoder> {
+  const bytes = Uint8Array.from(atob(ZSTD_WASM_BASE64), (c) => c.charCodeAt(0));
+  const { instance } = await WebAssembly.instantiate(bytes, {});
+  const wasm = instance.exports as unknown as ZstdExports;
+
+  /** Decompresses into the WebAssembly output buffer; returns its address. */
+  const run = (src: Uint8Array, size: number): number => {
+    const input = wasm.gc_input(src.byteLength);
+    if (input === 0) throw tooLarge(src.byteLength);
+    new Uint8Array(wasm.memory.buffer, input, src.byteLength).set(src);
+    // Refuse a frame whose header declares another size before allocating for it.
+    if (wasm.gc_size_mismatch(src.byteLength, size) !== 0) {
+      throw new ViewerError(
+        ViewerErrorCode.Decode,
+        `zstd rectangle is not a zstd frame of ${size} bytes (its header says otherwise)`,
+      );
+    }
+    const output = wasm.gc_output(size);
+    if (output === 0) throw tooLarge(size);
+    // Sizes cross as wasm32 size_t; `>>> 0` reads the result back unsigned.
+    const result = wasm.gc_decode(src.byteLength, size) >>> 0;
+    if (wasm.gc_is_error(result) !== 0) {
+      throw new ViewerError(ViewerErrorCode.Decode, `zstd rectangle failed to decode: ${errorName(result)}`);
+    }
+    if (result !== size) {
+      throw new ViewerError(
+        ViewerErrorCode.Decode,
+        `zstd rectangle decoded to ${result} bytes, expected ${size}`,
+      );
+    }
+    return output;
+  };
+  const tooLarge = (bytes: number) =>
+    new ViewerError(ViewerErrorCode.Decode, `zstd rectangle of ${bytes} bytes is too large to decode`);
+  const errorName = (code: number): string => {
+    const memory = new Uint8Array(wasm.memory.buffer);
+    const start = wasm.gc_error_name(code) >>> 0;
+    let end = start;
+    while (end < memory.length && memory[end] !== 0 && end - start < 200) end++;
+    return new TextDecoder().decode(memory.subarray(start, end));
+  };
+
   return {
     kind: 'wasm',
     decode(src, size) {
-      let out: Uint8Array;
-      try {
-        out = decoder.decode(src, size);
-      } catch (cause) {
-        throw new ViewerError(ViewerErrorCode.Decode, 'zstd rectangle failed to decode', { cause });
-      }
-      // zstddec returns whatever the C call wrote; a zstd error code shows up as a wrong length.
-      return checked(out, size);
+      const output = run(src, size);
+      return new Uint8Array(wasm.memory.buffer, output, size).slice();
+    },
+    decodeRgba(src, width, height) {
+      const pixels = width * height;
+      const output = run(src, pixels * 4);
+      wasm.gc_bgra_to_rgba(pixels);
+      return new Uint8ClampedArray(wasm.memory.buffer as ArrayBuffer, output, pixels * 4);
     },
   };
 }
 
-const jsDecoder: ZstdDecoder = {
-  kind: 'js',
-  decode(src, size) {
+/** The pure-JS fallback (`fzstd`), for pages that forbid WebAssembly. */
+export function createJsDecoder(): ZstdDecoder {
+  let rgba = new Uint8ClampedArray(0);
+  const decode = (src: Uint8Array, size: number): Uint8Array => {
     let out: Uint8Array;
     try {
       // fzstd is markedly slower when handed an output buffer, so let it allocate.
@@ -57,16 +117,38 @@ const jsDecoder: ZstdDecoder = {
     } catch (cause) {
       throw new ViewerError(ViewerErrorCode.Decode, 'zstd rectangle failed to decode', { cause });
     }
-    return checked(out, size);
-  },
-};
+    if (out.byteLength !== size) {
+      throw new ViewerError(
+        ViewerErrorCode.Decode,
+        `zstd rectangle decoded to ${out.byteLength} bytes, expected ${size}`,
+      );
+    }
+    return out;
+  };
+  return {
+    kind: 'js',
+    decode,
+    decodeRgba(src, width, height) {
+      const bgra = decode(src, width * height * 4);
+      if (rgba.byteLength < bgra.byteLength) rgba = new Uint8ClampedArray(bgra.byteLength);
+      const view = rgba.subarray(0, bgra.byteLength);
+      bgraToRgba(bgra, view);
+      return view;
+    },
+  };
+}
 
-function checked(out: Uint8Array, size: number): Uint8Array {
-  if (out.byteLength !== size) {
-    throw new ViewerError(
-      ViewerErrorCode.Decode,
-      `zstd rectangle decoded to ${out.byteLength} bytes, expected ${size}`,
-    );
+/**
+ * BGRA → RGBA with alpha 255, one 32-bit word per pixel (little-endian, as every browser is).
+ * `src` and `dst` must hold the same number of pixels.
+ */
+export function bgraToRgba(src: Uint8Array, dst: Uint8ClampedArray): void {
+  const aligned = src.byteOffset % 4 === 0 ? src : src.slice();
+  const from = new Uint32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength >>> 2);
+  const to = new Uint32Array(dst.buffer, dst.byteOffset, dst.byteLength >>> 2);
+  const n = from.length;
+  for (let i = 0; i < n; i++) {
+    const v = from[i]!;
+    to[i] = 0xff000000 | (v & 0xff00) | ((v >>> 16) & 0xff) | ((v & 0xff) << 16);
   }
-  return out;
 }

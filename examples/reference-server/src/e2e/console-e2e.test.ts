@@ -144,6 +144,14 @@ describe.each(drivers)('support session end to end on $name', (driver) => {
     // xev's window is white inside.
     expect(await pixel(page, XEV.x + XEV.w / 2, XEV.y + XEV.h / 2)).toEqual([255, 255, 255]);
     expect(await canvas.evaluate((c: HTMLCanvasElement) => [c.width, c.height])).toEqual([1024, 768]);
+    // The console's CSP lets the viewer compile its zstd WebAssembly (else it falls back to fzstd).
+    const wasm = await page.evaluate(() =>
+      WebAssembly.compile(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])).then(
+        () => 'compiled',
+        (error: unknown) => String(error),
+      ),
+    );
+    expect(wasm).toBe('compiled');
     await shot('viewer');
   });
 
@@ -165,10 +173,12 @@ describe.each(drivers)('support session end to end on $name', (driver) => {
   });
 
   it('ends the session; the agent exits and the audit log shows every step', async () => {
-    await page.click('text=End session');
     if (!agent) throw new Error('no agent');
+    // Listen before clicking: the agent can exit before the click's promise settles.
+    const exited = once(agent, 'exit');
+    await page.click('text=End session');
     const [exitCode] = await Promise.race([
-      once(agent, 'exit'),
+      exited,
       new Promise<never>((_, reject) =>
         setTimeout(() => reject(new Error(`agent did not exit:\n${agentLog}`)), 15_000),
       ),

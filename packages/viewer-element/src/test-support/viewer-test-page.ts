@@ -1,6 +1,13 @@
 // Entry of the test page bundled by viewer-harness.ts: registers <gc-viewer> the way an
 // integrator does and exposes a few helpers to the Node side through `window.gcTest`.
 import { defineGcViewer, type GcViewer } from '@guruconnect/viewer-element';
+import { ViewerError } from '../viewer-error.js';
+import {
+  createJsDecoder,
+  instantiateWasmDecoder,
+  loadZstdDecoder,
+  type ZstdDecoder,
+} from '../zstd-decoder.js';
 
 defineGcViewer();
 
@@ -47,6 +54,16 @@ function viewer(id: string): GcViewer {
 
 function screen(id: string): HTMLCanvasElement {
   return viewer(id).shadowRoot!.querySelector<HTMLCanvasElement>('canvas.screen')!;
+}
+
+let wasmDecoder: Promise<ZstdDecoder> | undefined;
+
+function toBase64(data: Uint8Array | Uint8ClampedArray): string {
+  let binary = '';
+  for (let i = 0; i < data.length; i += 0x8000) {
+    binary += String.fromCharCode(...data.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
 }
 
 const gcTest = {
@@ -115,12 +132,33 @@ const gcTest = {
   /** RGBA bytes of a canvas region, base64. */
   pixels(id: string, x: number, y: number, width: number, height: number): string {
     const canvas = screen(id);
-    const data = canvas.getContext('2d')!.getImageData(x, y, width, height).data;
-    let binary = '';
-    for (let i = 0; i < data.length; i += 0x8000) {
-      binary += String.fromCharCode(...data.subarray(i, i + 0x8000));
+    return toBase64(canvas.getContext('2d')!.getImageData(x, y, width, height).data);
+  },
+  /** The kind of decoder the element loads on this page. */
+  async defaultDecoderKind(): Promise<string> {
+    return (await loadZstdDecoder()).kind;
+  },
+  /**
+   * Decodes a base64 zstd payload with one decoder ('wasm' is one instance per page, reused
+   * across calls): `decode(src, width*height*4)`, or `decodeRgba` when `rgba` is set.
+   */
+  async decode(
+    kind: 'wasm' | 'js',
+    payload: string,
+    width: number,
+    height: number,
+    rgba: boolean,
+  ): Promise<{ bytes: string } | { code: string; message: string }> {
+    wasmDecoder ??= instantiateWasmDecoder();
+    const decoder = kind === 'js' ? createJsDecoder() : await wasmDecoder;
+    const src = Uint8Array.from(atob(payload), (c) => c.charCodeAt(0));
+    try {
+      const out = rgba ? decoder.decodeRgba(src, width, height) : decoder.decode(src, width * height * 4);
+      return { bytes: toBase64(out) };
+    } catch (error) {
+      if (error instanceof ViewerError) return { code: error.code, message: error.message };
+      throw error;
     }
-    return btoa(binary);
   },
   canvasSize(id: string): { width: number; height: number } {
     const canvas = screen(id);
