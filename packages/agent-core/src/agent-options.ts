@@ -37,6 +37,8 @@ export interface AgentOptions {
    * libturbojpeg loads, else `zstd` with a logged warning.
    */
   codec?: 'zstd' | 'adaptive';
+  /** Send scrolled areas as CODEC_COPY rectangles plus the new lines. Default true. */
+  scrollDetection?: boolean;
   /** Asks the end user on a ConsentRequest. Default: stdin and, with a display, a zenity dialog. */
   consentProvider?: ConsentProvider;
   /** The agent declines consent requests unanswered after this many ms. Default 60 000; bounds 1000–600 000. */

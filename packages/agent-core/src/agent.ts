@@ -154,6 +154,7 @@ export class Agent {
         ...(options.window === undefined ? {} : { window: options.window }),
         ...(options.zstdLevel === undefined ? {} : { zstdLevel: options.zstdLevel }),
         ...(options.codec === undefined ? {} : { codec: options.codec }),
+        ...(options.scrollDetection === undefined ? {} : { scrollDetection: options.scrollDetection }),
         logger: this.#logger,
       }),
       cursor: new CursorTracker({
@@ -240,6 +241,7 @@ export class Agent {
     if (desktop === undefined) return caps;
     caps.push(Capability.Desktop, Capability.Cursor, Capability.CodecZstd);
     if (desktop.streamer.codec === 'adaptive') caps.push(Capability.CodecJpeg);
+    if (this.#options.scrollDetection !== false) caps.push(Capability.CodecCopy);
     if (desktop.capturer.displays().length > 1) caps.push(Capability.MultiDisplay);
     return caps;
   }

@@ -22,6 +22,8 @@ export const Capability = {
   CodecJpeg: 'codec-jpeg',
   /** Viewer decodes CODEC_ZSTD_BGRA rectangles (baseline; always present). */
   CodecZstd: 'codec-zstd',
+  /** Viewer applies CODEC_COPY rectangles (scrolled areas copied on its own screen). */
+  CodecCopy: 'codec-copy',
 } as const;
 
 export type Capability = (typeof Capability)[keyof typeof Capability];

@@ -25,8 +25,9 @@ const IMAGE_CACHE_SIZE = 8;
 /**
  * Paints `VideoFrame`s onto a canvas: zstd and raw BGRA rectangles are swizzled to RGBA (with
  * alpha forced opaque, since X servers leave the padding byte of 32-bit pixels undefined) and
- * put at their position — zstd ones decoded and swizzled inside the decoder's own memory; JPEG rectangles are decoded by the browser. Frames must be painted in
- * order, one at a time (the caller chains them).
+ * put at their position (zstd ones decoded and swizzled inside the decoder's own memory); JPEG
+ * rectangles are decoded by the browser; copy rectangles (scrolling) move pixels already on the
+ * canvas. Frames must be painted in order, one at a time (the caller chains them).
  */
 export class FramePainter {
   readonly #canvas: HTMLCanvasElement;
@@ -86,6 +87,27 @@ export class FramePainter {
           break;
         case Codec.JPEG:
           await this.#drawJpeg(rect);
+          break;
+        case Codec.COPY:
+          if (rect.srcX + rect.width > width || rect.srcY + rect.height > height) {
+            throw new ViewerError(
+              ViewerErrorCode.Decode,
+              `copy source ${rect.width}×${rect.height}+${rect.srcX}+${rect.srcY} lies outside the ${width}×${height} display`,
+            );
+          }
+          // A canvas drawn onto itself reads its pixels as they were before the draw, so
+          // overlapping scrolls are exact.
+          this.#ctx.drawImage(
+            this.#canvas,
+            rect.srcX,
+            rect.srcY,
+            rect.width,
+            rect.height,
+            rect.x,
+            rect.y,
+            rect.width,
+            rect.height,
+          );
           break;
         default:
           return { resized, unknownCodec: rect.codec };

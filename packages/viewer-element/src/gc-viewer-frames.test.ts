@@ -5,7 +5,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Capability, Channel, CONTRACT_VERSION, Codec, SessionState_State } from '@guruconnect/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bgraPattern, bgraSolid, rect, ScreenModel, videoFrame } from './test-support/test-frames.js';
+import {
+  bgraPattern,
+  bgraSolid,
+  copyRect,
+  rect,
+  ScreenModel,
+  videoFrame,
+} from './test-support/test-frames.js';
 import type { TestViewerPeer } from './test-support/viewer-harness.js';
 import { ViewerHarness } from './test-support/viewer-harness.js';
 
@@ -113,6 +120,18 @@ describe('<gc-viewer> session and frames', () => {
     expect((await peer.next('frameAck')).sequence).toBe(2n);
     expect((await canvasPixels('frames', 0, 0, 320, 200)).equals(screen.rgba)).toBe(true);
 
+    // Scrolling: overlapping copies up and down (each reads the canvas as it was before it),
+    // then the newly exposed lines.
+    const scroll = [
+      copyRect(0, 10, 320, 150, 0, 40),
+      copyRect(10, 60, 200, 100, 10, 40),
+      await rect(0, 160, bgraPattern(320, 30, 21), 320, 30),
+    ];
+    peer.send(videoFrame(3, DISPLAY, scroll, false));
+    for (const r of scroll) screen.apply(r);
+    expect((await peer.next('frameAck')).sequence).toBe(3n);
+    expect((await canvasPixels('frames', 0, 0, 320, 200)).equals(screen.rgba)).toBe(true);
+
     const events = await h.page.evaluate(() => window.gcTest.events('frames'));
     expect(events.filter((e) => e.type === 'gc-resize')).toEqual([
       { type: 'gc-resize', width: 320, height: 200 },
@@ -155,10 +174,19 @@ describe('<gc-viewer> session and frames', () => {
     await peer.next('refreshRequest');
     expect((await peer.next('frameAck')).sequence).toBe(3n);
 
+    peer.send(videoFrame(4, { id: 'd1', width: 64, height: 64 }, [copyRect(0, 0, 32, 32, 40, 0)], false));
+    await peer.next('refreshRequest');
+    expect((await peer.next('frameAck')).sequence).toBe(4n);
+
     const codes = (await h.page.evaluate(() => window.gcTest.events('bad')))
       .filter((e) => e.type === 'gc-error')
       .map((e) => e.code);
-    expect(codes).toEqual(['GC_ERR_VIEWER_UNKNOWN_CODEC', 'GC_ERR_VIEWER_DECODE', 'GC_ERR_VIEWER_DECODE']);
+    expect(codes).toEqual([
+      'GC_ERR_VIEWER_UNKNOWN_CODEC',
+      'GC_ERR_VIEWER_DECODE',
+      'GC_ERR_VIEWER_DECODE',
+      'GC_ERR_VIEWER_DECODE',
+    ]);
   });
 
   it('answers heartbeats with the same nonce and forwards relay errors as gc-error', async () => {

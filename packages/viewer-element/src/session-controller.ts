@@ -34,6 +34,7 @@ export const VIEWER_VERSION = '0.1.0';
 const CAPABILITIES = [
   Capability.CodecZstd,
   Capability.CodecJpeg,
+  Capability.CodecCopy,
   Capability.Cursor,
   Capability.MultiDisplay,
   Capability.Terminal,

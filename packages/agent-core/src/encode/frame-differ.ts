@@ -1,4 +1,5 @@
 import type { CapturedImage, PixelRect } from '../capture/screen-capturer.js';
+import type { CopyRect } from './scroll-detector.js';
 
 export interface FrameDifferOptions {
   width: number;
@@ -62,6 +63,18 @@ export class FrameDiffer {
       this.previous.set(image.data.subarray(y * image.stride, y * image.stride + rowBytes), y * rowBytes);
     }
     this.#valid = true;
+  }
+
+  /** Applies `copy` to the previous frame, as the viewer will (row order safe for overlap). */
+  applyCopy(copy: CopyRect): void {
+    const stride = this.width * 4;
+    const bytes = copy.width * 4;
+    const row = (r: number): void => {
+      const src = (copy.srcY + r) * stride + copy.srcX * 4;
+      this.previous.copyWithin((copy.y + r) * stride + copy.x * 4, src, src + bytes);
+    };
+    if (copy.srcY > copy.y) for (let r = 0; r < copy.height; r++) row(r);
+    else for (let r = copy.height - 1; r >= 0; r--) row(r);
   }
 
   /**

@@ -6,6 +6,9 @@ import { zstdCompress } from './zstd-compress.js';
 export interface EncodedRect extends PixelRect {
   codec: Codec;
   payload: Uint8Array;
+  /** Source corner of a CODEC_COPY rectangle. */
+  srcX?: number;
+  srcY?: number;
 }
 
 export interface RectEncoderOptions {

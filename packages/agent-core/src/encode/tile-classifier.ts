@@ -139,6 +139,26 @@ export class TileClassifier {
     return out;
   }
 
+  /** True when a tile under `rect` shows lossy pixels not yet refined. */
+  anyLossy(rect: PixelRect): boolean {
+    let any = false;
+    this.#forTiles(rect, (i) => {
+      if (this.#lossy[i] === 1) any = true;
+    });
+    return any;
+  }
+
+  /**
+   * Marks the tiles under `rect` as showing lossy pixels changed at `now` (a copy moved lossy
+   * pixels there), so they are refined once quiet.
+   */
+  markLossy(rect: PixelRect, now: number): void {
+    this.#forTiles(rect, (i) => {
+      this.#lossy[i] = 1;
+      this.#changedAt[i] = now;
+    });
+  }
+
   /** Marks the tiles under `rect` as showing lossless pixels again (after a refinement). */
   markLossless(rect: PixelRect): void {
     this.#forTiles(rect, (i) => {

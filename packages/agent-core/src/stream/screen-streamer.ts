@@ -7,6 +7,7 @@ import { boundingBox, FrameDiffer } from '../encode/frame-differ.js';
 import { JpegEncoder } from '../encode/jpeg-encoder.js';
 import { QualityController, type QualityControllerOptions } from '../encode/quality-controller.js';
 import { type EncodedRect, RectEncoder } from '../encode/rect-encoder.js';
+import { type CopyRect, ScrollDetector } from '../encode/scroll-detector.js';
 import type { TileClassifierOptions } from '../encode/tile-classifier.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { ViewerWindows } from './viewer-windows.js';
@@ -51,6 +52,11 @@ export interface ScreenStreamerOptions {
    * is captured. Default 3 ms; bounds 0–50.
    */
   coalesceMs?: number;
+  /**
+   * Send scrolled areas as CODEC_COPY rectangles (the viewer moves pixels it already shows) plus
+   * the newly exposed lines, instead of repainting the whole area. Default true.
+   */
+  scrollDetection?: boolean;
   /** Monotonic clock in ms. Default `performance.now`. */
   now?: () => number;
 }
@@ -71,6 +77,8 @@ export interface CodecStats {
   jpegRects: number;
   /** Lossless rectangles that replaced earlier JPEG tiles once they stopped changing. */
   refinements: number;
+  /** Scrolled areas sent as CODEC_COPY rectangles. */
+  copyRects: number;
 }
 
 /**
@@ -80,7 +88,7 @@ export interface CodecStats {
  */
 export class ScreenStreamer {
   readonly stats: StreamerStats = { frames: 0, keyFrames: 0, bytes: 0, rects: 0 };
-  readonly codecStats: CodecStats = { jpegRects: 0, refinements: 0 };
+  readonly codecStats: CodecStats = { jpegRects: 0, refinements: 0, copyRects: 0 };
   /** The codec in use (after any fallback). */
   readonly codec: StreamCodec;
   readonly #capturer: ScreenCapturer;
@@ -89,6 +97,7 @@ export class ScreenStreamer {
   readonly #jpeg: JpegEncoder | undefined;
   readonly #quality: QualityController;
   readonly #refineMs: number;
+  readonly #scroll: ScrollDetector | undefined;
   readonly #coalesceMs: number;
   #encoder: AdaptiveEncoder | undefined;
   #refineTimer: NodeJS.Timeout | undefined;
@@ -118,6 +127,7 @@ export class ScreenStreamer {
     this.codec = this.#jpeg === undefined ? 'zstd' : 'adaptive';
     this.#quality = new QualityController(options.jpegQuality);
     this.#refineMs = Math.min(60_000, Math.max(50, options.refineAfterMs ?? 300));
+    this.#scroll = options.scrollDetection === false ? undefined : new ScrollDetector();
     this.#coalesceMs = Math.min(50, Math.max(0, options.coalesceMs ?? 3));
     this.#windows = new ViewerWindows(Math.min(64, Math.max(1, options.window ?? 3)));
     this.#minIntervalMs = 1000 / Math.min(240, Math.max(1, options.fps ?? 60));
@@ -321,10 +331,9 @@ export class ScreenStreamer {
       const viewers = [...this.#keyFor];
       this.#keyFor.clear();
       const captureUs = nowUs();
-      // Encoded from a fresh capture, the shared previous frame untouched: other viewers still
-      // get the changes since then as ordinary damage, which repaints the same pixels here.
-      const image = this.#capturer.capture(display.id, full);
-      const rects = await encoder.encode(image, [full], this.#now(), true);
+      // Encoded from the shared previous frame, so this viewer's screen equals everyone's (scroll
+      // copies move what each viewer shows); the changes since then follow as ordinary damage.
+      const rects = await encoder.encode(previous, [full], this.#now(), true);
       for (const viewerId of viewers) {
         if (this.#windows.has(viewerId)) this.#emit(rects, true, viewerId, captureUs);
       }
@@ -341,20 +350,50 @@ export class ScreenStreamer {
     const damage = this.#pending;
     this.#pending = [];
     const captureUs = nowUs();
-    const changed = this.#diffDamage(display, differ, damage);
-    if (changed.length === 0) return;
+    const { copy, changed } = this.#diffDamage(display, differ, encoder, damage);
+    if (changed.length === 0 && copy === undefined) return;
     const rects = await encoder.encode(previous, changed, this.#now());
+    if (copy !== undefined) {
+      this.codecStats.copyRects++;
+      rects.unshift({ ...copy, codec: Codec.COPY, payload: new Uint8Array(0) });
+    }
     this.#emit(rects, false, '', captureUs);
   }
 
-  /** Captures the damaged area (one grab of the bounding box, or one per rectangle when they are sparse). */
-  #diffDamage(display: DisplayInfo, differ: FrameDiffer, damage: PixelRect[]): PixelRect[] {
+  /**
+   * Captures the damaged area (one grab of the bounding box, or one per rectangle when they are
+   * sparse), finds a scroll in the largest area (applied to the previous frame at once) and
+   * returns it with the rectangles that still differ.
+   */
+  #diffDamage(
+    display: DisplayInfo,
+    differ: FrameDiffer,
+    encoder: AdaptiveEncoder,
+    damage: PixelRect[],
+  ): { copy: CopyRect | undefined; changed: PixelRect[] } {
     const box = boundingBox(damage);
     const area = damage.reduce((sum, r) => sum + r.width * r.height, 0);
     const areas = damage.length <= 8 && area * 2 < box.width * box.height ? damage : [box];
+    const largest = areas.reduce((a, b) => (b.width * b.height > a.width * a.height ? b : a));
+    // The largest area first: its scroll copy applies to the previous frame before any diff, as
+    // the viewer applies it before the frame's other rectangles.
+    const ordered = [largest, ...areas.filter((a) => a !== largest)];
     const changed: PixelRect[] = [];
-    for (const a of areas) changed.push(...differ.diff(a, this.#capturer.capture(display.id, a)));
-    return changed;
+    let copy: CopyRect | undefined;
+    for (const a of ordered) {
+      const image = this.#capturer.capture(display.id, a);
+      if (a === largest && this.#scroll !== undefined) {
+        copy = this.#scroll.detect(differ.previous, display.width, a, image);
+        if (copy !== undefined) {
+          // Lossy pixels moved by the copy must still be refined where they land.
+          const source = { x: copy.srcX, y: copy.srcY, width: copy.width, height: copy.height };
+          if (encoder.classifier.anyLossy(source)) encoder.classifier.markLossy(copy, this.#now());
+          differ.applyCopy(copy);
+        }
+      }
+      changed.push(...differ.diff(a, image));
+    }
+    return { copy, changed };
   }
 
   #emit(rects: EncodedRect[], keyFrame: boolean, viewerId: string, captureUs: bigint): void {

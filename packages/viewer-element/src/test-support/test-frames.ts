@@ -47,6 +47,31 @@ export interface TestRect {
   bgra: Buffer;
   /** What goes on the wire (zstd of `bgra`, or `bgra` itself for raw). */
   payload: Uint8Array;
+  /** Source corner of a CODEC_COPY rectangle. */
+  srcX?: number;
+  srcY?: number;
+}
+
+/** A CODEC_COPY rectangle: `width`×`height` pixels from (srcX, srcY) to (x, y). */
+export function copyRect(
+  x: number,
+  y: number,
+  width: number,
+  height: number,
+  srcX: number,
+  srcY: number,
+): TestRect {
+  return {
+    x,
+    y,
+    width,
+    height,
+    codec: Codec.COPY,
+    bgra: Buffer.alloc(0),
+    payload: new Uint8Array(0),
+    srcX,
+    srcY,
+  };
 }
 
 export async function rect(
@@ -73,6 +98,14 @@ export class ScreenModel {
   }
 
   apply(r: TestRect): void {
+    if (r.codec === Codec.COPY) {
+      const before = Buffer.from(this.rgba);
+      for (let row = 0; row < r.height; row++) {
+        const src = ((r.srcY! + row) * this.width + r.srcX!) * 4;
+        before.copy(this.rgba, ((r.y + row) * this.width + r.x) * 4, src, src + r.width * 4);
+      }
+      return;
+    }
     for (let row = 0; row < r.height; row++) {
       for (let col = 0; col < r.width; col++) {
         const src = (row * r.width + col) * 4;
@@ -109,6 +142,8 @@ export function videoFrame(
           height: r.height,
           codec: r.codec,
           payload: r.payload,
+          srcX: r.srcX ?? 0,
+          srcY: r.srcY ?? 0,
         })),
       },
     },
