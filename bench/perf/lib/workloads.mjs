@@ -159,6 +159,10 @@ export async function typing(ctx) {
       if (first !== undefined) latencies.push(first.at - t0);
     }
   });
+  if (process.env.GC_BENCH_DEBUG) {
+    for (const u of r.updates.slice(0, 12))
+      console.error(u.bytes, u.rects.map((x) => `${x.width}x${x.height}+${x.x}+${x.y}`).join(' '));
+  }
   const s = summary(r);
   return {
     ...s,

@@ -104,7 +104,8 @@ export class ScrollDetector {
           runStart = y;
           moved = 0;
         }
-        if (curHash[y] !== prevHash[y]) moved++;
+        if (cur.compare(previous, prevRow(y), prevRow(y) + rowBytes, curRow(y), curRow(y) + rowBytes) !== 0)
+          moved++;
       } else if (runStart >= 0) {
         if (y - runStart > bestLength) {
           bestStart = runStart;
@@ -129,9 +130,16 @@ export class ScrollDetector {
 /** A row hash found more often than this in the previous frame does not vote. */
 const MAX_OCCURRENCES = 4;
 
-/** 32-bit FNV-1a-style hash of each row's pixels (as 32-bit words, every pixel). */
+/** Pixels hashed per row: enough to tell text rows apart, cheap on a 1080p area. */
+const SAMPLES_PER_ROW = 128;
+
+/**
+ * 32-bit FNV-1a-style hash of each row, over up to {@link SAMPLES_PER_ROW} evenly spaced pixels
+ * (rows that hash alike are told apart by the byte-for-byte check afterwards).
+ */
 function hashRows(data: Buffer, rowStart: (y: number) => number, rows: number, pixels: number): Uint32Array {
   const out = new Uint32Array(rows);
+  const step = Math.max(1, Math.floor(pixels / SAMPLES_PER_ROW));
   const aligned = data.byteOffset % 4 === 0;
   const words = aligned ? new Int32Array(data.buffer, data.byteOffset, data.byteLength >>> 2) : undefined;
   for (let y = 0; y < rows; y++) {
@@ -139,9 +147,10 @@ function hashRows(data: Buffer, rowStart: (y: number) => number, rows: number, p
     let h = 0x811c9dc5 | 0;
     if (words !== undefined && start % 4 === 0) {
       const i0 = start >>> 2;
-      for (let i = i0; i < i0 + pixels; i++) h = Math.imul(h ^ words[i]!, 0x01000193);
+      for (let i = i0; i < i0 + pixels; i += step) h = Math.imul(h ^ words[i]!, 0x01000193);
     } else {
-      for (let i = start; i < start + pixels * 4; i += 4) h = Math.imul(h ^ data.readInt32LE(i), 0x01000193);
+      for (let i = start; i < start + pixels * 4; i += step * 4)
+        h = Math.imul(h ^ data.readInt32LE(i), 0x01000193);
     }
     out[y] = h >>> 0;
   }
