@@ -25,7 +25,16 @@ import {
 import { connectGc } from './lib/gc-client.mjs';
 import { report } from './lib/report.mjs';
 import { connectRfb } from './lib/rfb-client.mjs';
-import { noise, scrolling, slides, staticDesktop, typing, video, WINDOW_MS } from './lib/workloads.mjs';
+import {
+  noise,
+  scrolling,
+  slides,
+  staticDesktop,
+  typing,
+  typingInBrowser,
+  video,
+  WINDOW_MS,
+} from './lib/workloads.mjs';
 import { Injector, PointerProbe } from './lib/xlib.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -128,7 +137,7 @@ async function runOne(run, display, injector, probe) {
   log(`${run.label}…`);
   const server =
     run.server === 'gc' ? await startGc(display, run.codec) : await startVnc(run.server, display);
-  const ctx = { display, injector, probe, pids: server.pids, sink: undefined };
+  const ctx = { display, injector, probe, pids: server.pids, port: server.port, sink: undefined };
   const onUpdate = (u) => ctx.sink?.(u);
   // Decode lossy pixels for about 8 rectangles a second (PSNR samples), for every system alike.
   let lastSample = 0;
@@ -165,6 +174,10 @@ async function runOne(run, display, injector, probe) {
       if (w === 'scrolling') await stopChild(xterm);
       log(`  ${w}`);
       result[w] = await MEASURE[w](ctx);
+      if (w === 'typing' && run.server === 'gc' && process.env.GC_BENCH_BROWSER !== '0') {
+        log('  typing, painted in Chromium');
+        result.typingBrowser = await typingInBrowser(ctx);
+      }
     }
     await stopChild(xterm);
   } finally {

@@ -5,7 +5,8 @@ import { Channel, SessionMode } from '@guruconnect/protocol';
 import { createRelay } from '@guruconnect/relay-core';
 
 const relay = createRelay({
-  allowedOrigins: ['https://bench'],
+  // The headless client's origin, and the loopback page server of browser-viewer.mjs.
+  allowedOrigins: (origin) => origin === 'https://bench' || /^http:\/\/127\.0\.0\.1:\d+$/.test(origin ?? ''),
   authenticateAgent: async () => ({
     ok: true,
     value: { machineId: 'bench-machine', machineName: 'bench', mode: SessionMode.UNATTENDED },
