@@ -4,23 +4,21 @@
 // receiver acknowledges each frame, the ack travels back through the middle).
 //
 //   npm run build && node bench/relay-core/throughput.mjs [seconds-per-run=2] [rounds=5]
-import { createServer } from 'node:http';
-import { Channel, createEnvelope, decodeEnvelope, encodeEnvelope, SessionMode } from '@guruconnect/protocol';
-import { createRelay } from '@guruconnect/relay-core';
-import { WebSocket, WebSocketServer } from 'ws';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createEnvelope, decodeEnvelope, encodeEnvelope } from '@guruconnect/protocol';
+import { WebSocket } from 'ws';
+import { LIMITS, startBare, startRelay } from './middles.mjs';
 
 const SECONDS = Number(process.argv[2] ?? 2);
 const ROUNDS = Number(process.argv[3] ?? 5);
-const LIMITS = { maxFrameBytes: 8 * 1024 * 1024, maxControlBytes: 64 * 1024 };
+const MIDDLE_CHILD = fileURLToPath(new URL('./middle-child.mjs', import.meta.url));
 const CONFIGS = [
   { size: 1024 * 1024, window: 3 },
   { size: 64 * 1024, window: 3 },
   { size: 64 * 1024, window: 16 },
 ];
-
-function listen(server) {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
-}
 
 function open(url, headers = {}) {
   const ws = new WebSocket(url, { headers, perMessageDeflate: false, maxPayload: LIMITS.maxFrameBytes });
@@ -110,59 +108,14 @@ async function drive(sender, receiver, size, window) {
   return { mbps: delivered / seconds / 1e6, cpuMsPerGB, dropsSeen };
 }
 
-async function bare(size, window) {
-  const wss = new WebSocketServer({
-    noServer: true,
-    perMessageDeflate: false,
-    maxPayload: LIMITS.maxFrameBytes,
-  });
-  const server = createServer();
-  const ends = {};
-  server.on('upgrade', (req, socket, head) =>
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      const me = req.url === '/a' ? 'a' : 'b';
-      ends[me] = ws;
-      // Forward the received buffer as is, nothing else.
-      ws.on('message', (data) => ends[me === 'a' ? 'b' : 'a']?.send(data));
-    }),
-  );
-  const port = await listen(server);
-  const a = await open(`ws://127.0.0.1:${port}/a`);
-  const b = await open(`ws://127.0.0.1:${port}/b`);
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  const result = await drive(a, b, size, window);
-  a.terminate();
-  b.terminate();
-  wss.close();
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-  return result;
-}
-
-async function relayed(size, window) {
-  const relay = createRelay({
-    maxFrameBytes: LIMITS.maxFrameBytes,
-    maxBufferedBytes: 4 * LIMITS.maxFrameBytes,
-    videoWindow: window,
-    allowedOrigins: ['https://bench'],
-    authenticateAgent: async () => ({
-      ok: true,
-      value: { machineId: 'm1', machineName: 'bench', mode: SessionMode.UNATTENDED },
-    }),
-    authorizeViewer: async (_token, sessionId) => ({
-      ok: true,
-      value: {
-        sessionId,
-        machineId: 'm1',
-        mode: SessionMode.UNATTENDED,
-        channels: [Channel.VIEW],
-        viewerName: 'b',
-      },
-    }),
-  });
-  const server = createServer();
-  server.on('upgrade', (req, socket, head) => relay.handleUpgrade(req, socket, head) || socket.destroy());
-  const port = await listen(server);
+/** Connects an agent and a viewer (or the two ends of a bare pipe) to a middle on `port`. */
+async function connect(kind, port) {
+  if (kind === 'bare') {
+    const a = await open(`ws://127.0.0.1:${port}/a`);
+    const b = await open(`ws://127.0.0.1:${port}/b`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    return [a, b];
+  }
   const agent = await open(`ws://127.0.0.1:${port}/v1/agent`);
   const hello = nextMessage(agent, 'helloResult');
   send(agent, { payload: { case: 'agentHello', value: { credential: { case: 'agentKey', value: 'k' } } } });
@@ -171,12 +124,44 @@ async function relayed(size, window) {
   const viewer = await open(`ws://127.0.0.1:${port}/v1/viewer`, { origin: 'https://bench' });
   send(viewer, { payload: { case: 'viewerHello', value: { token: 't', sessionId: 's1' } } });
   await presence;
-  const result = await drive(agent, viewer, size, window);
-  const stats = relay.stats();
-  await relay.close();
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  return [agent, viewer];
+}
+
+/** One run with the middle in this process. */
+async function inProcess(kind, size, window) {
+  const middle = kind === 'relay' ? await startRelay(window) : await startBare();
+  const [a, b] = await connect(kind, middle.port);
+  const result = await drive(a, b, size, window);
+  a.terminate();
+  b.terminate();
+  const stats = middle.stats();
+  await middle.close();
   return { ...result, dropped: stats.framesDropped };
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+}
+
+/** One run with the middle in a child process: delivered MB/s and GB forwarded per middle CPU-second. */
+async function separate(kind, size, window) {
+  const child = spawn(process.execPath, [MIDDLE_CHILD, kind, String(window)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const port = await new Promise((resolve) =>
+    child.stdout.once('data', (d) => resolve(Number(String(d).split(' ')[1]))),
+  );
+  const [a, b] = await connect(kind, port);
+  const cpu0 = cpuSeconds(child.pid);
+  const result = await drive(a, b, size, window);
+  const cpu = cpuSeconds(child.pid) - cpu0;
+  a.terminate();
+  b.terminate();
+  child.stdin.end();
+  await new Promise((resolve) => child.once('exit', resolve));
+  return { ...result, middleCores: cpu / SECONDS, gbPerCoreSecond: (result.mbps * SECONDS) / 1000 / cpu };
 }
 
 console.log(
@@ -186,10 +171,10 @@ for (const { size, window } of CONFIGS) {
   const runs = { bare: [], relay: [], bareCpu: [], relayCpu: [] };
   let dropped = 0;
   for (let round = 0; round < ROUNDS; round++) {
-    const p = await bare(size, window);
+    const p = await inProcess('bare', size, window);
     runs.bare.push(p.mbps);
     runs.bareCpu.push(p.cpuMsPerGB);
-    const r = await relayed(size, window);
+    const r = await inProcess('relay', size, window);
     runs.relay.push(r.mbps);
     runs.relayCpu.push(r.cpuMsPerGB);
     dropped += r.dropped;
@@ -208,5 +193,25 @@ for (const { size, window } of CONFIGS) {
   console.log(
     `${''.padStart(7)}        CPU per GB delivered (whole process, both ends included): bare ${bc.toFixed(0)} ms, ` +
       `relay ${rc.toFixed(0)} ms → CPU-bound ratio ${(bc / rc).toFixed(2)}×`,
+  );
+}
+
+console.log(
+  '\nthe middle in a process of its own (endpoints in this one): forwarded GB per CPU-second of the middle (median)',
+);
+for (const { size, window } of CONFIGS.filter((c) => c.size <= 64 * 1024)) {
+  const runs = { bare: [], relay: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    runs.bare.push(await separate('bare', size, window));
+    runs.relay.push(await separate('relay', size, window));
+  }
+  const median = (xs, key) => xs.map((x) => x[key]).sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+  const label = `${size / 1024} KiB`;
+  const relayRate = median(runs.relay, 'gbPerCoreSecond');
+  console.log(
+    `${label.padStart(7)} frames, window ${String(window).padStart(2)}: bare ws ${median(runs.bare, 'mbps').toFixed(0)} MB/s at ` +
+      `${median(runs.bare, 'middleCores').toFixed(2)} cores → ${median(runs.bare, 'gbPerCoreSecond').toFixed(2)} GB/s per core; ` +
+      `relay ${median(runs.relay, 'mbps').toFixed(0)} MB/s at ${median(runs.relay, 'middleCores').toFixed(2)} cores → ` +
+      `${relayRate.toFixed(2)} GB/s per core (target ≥ 1 GB/s per core: ${relayRate >= 1 ? 'met' : 'NOT met'})`,
   );
 }
