@@ -63,6 +63,13 @@ export interface ScreenStreamerOptions {
 
 const LARGE_DAMAGE_PIXELS = 65_536;
 
+/**
+ * Resolves after the event loop has polled for I/O once: the frame pipeline yields here between
+ * its synchronous stages (capture, diff, encode setup) so input that arrived meanwhile is
+ * injected within a stage, not after the whole frame.
+ */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** Statistics since construction, for benchmarks and diagnostics. */
 export interface StreamerStats {
   frames: number;
@@ -350,8 +357,9 @@ export class ScreenStreamer {
     const damage = this.#pending;
     this.#pending = [];
     const captureUs = nowUs();
-    const { copy, changed } = this.#diffDamage(display, differ, encoder, damage);
+    const { copy, changed } = await this.#diffDamage(display, differ, encoder, damage);
     if (changed.length === 0 && copy === undefined) return;
+    await nextTurn();
     const rects = await encoder.encode(previous, changed, this.#now());
     if (copy !== undefined) {
       this.codecStats.copyRects++;
@@ -365,12 +373,12 @@ export class ScreenStreamer {
    * sparse), finds a scroll in the largest area (applied to the previous frame at once) and
    * returns it with the rectangles that still differ.
    */
-  #diffDamage(
+  async #diffDamage(
     display: DisplayInfo,
     differ: FrameDiffer,
     encoder: AdaptiveEncoder,
     damage: PixelRect[],
-  ): { copy: CopyRect | undefined; changed: PixelRect[] } {
+  ): Promise<{ copy: CopyRect | undefined; changed: PixelRect[] }> {
     const box = boundingBox(damage);
     const area = damage.reduce((sum, r) => sum + r.width * r.height, 0);
     const areas = damage.length <= 8 && area * 2 < box.width * box.height ? damage : [box];
@@ -382,6 +390,8 @@ export class ScreenStreamer {
     let copy: CopyRect | undefined;
     for (const a of ordered) {
       const image = this.#capturer.capture(display.id, a);
+      // Only this streamer captures, so the image stays as it is across the yield.
+      if (a.width * a.height >= LARGE_DAMAGE_PIXELS) await nextTurn();
       if (a === largest && this.#scroll !== undefined) {
         copy = this.#scroll.detect(differ.previous, display.width, a, image);
         if (copy !== undefined) {
