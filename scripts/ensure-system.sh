@@ -8,6 +8,7 @@ packages=(
   xvfb x11-utils x11-xserver-utils x11-apps xdotool xterm   # real X server and X clients for capture/input tests
   libx11-6 libxext6 libxtst6 libxrandr2 libxfixes3 libxdamage1 # libraries the agent loads through koffi
   libturbojpeg0                                                # JPEG for the agent's adaptive codec (koffi)
+  zenity                                                       # the agent's graphical consent dialog (consent tests)
   chromium                                                     # headless browser for viewer and console tests
   postgresql-client                                            # pg_isready
   clang lld wasi-libc libclang-rt-14-dev-wasm32                # rebuilds the viewer's zstd WebAssembly (check:gen)
