@@ -8,7 +8,7 @@
 // (comma list, default all; the report needs all), GC_BENCH_WINDOW_MS
 // (measurement window per workload, default 5000), GC_BENCH_RESULTS (path of the Markdown
 // report, default bench/RESULTS.md; "-" for none).
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import {
@@ -186,6 +186,19 @@ async function runOne(run, display, injector, probe) {
     await sleep(500);
   }
   return result;
+}
+
+// `--report-from FILE`: re-render RESULTS.md from the JSON line an earlier run printed.
+const from = process.argv.indexOf('--report-from');
+if (from >= 0) {
+  const raw = JSON.parse(readFileSync(process.argv[from + 1], 'utf8'));
+  const text = report(raw.results, raw.machine, WINDOW_MS);
+  console.log(text.stdout);
+  writeFileSync(
+    process.env.GC_BENCH_RESULTS ?? fileURLToPath(new URL('../RESULTS.md', import.meta.url)),
+    text.markdown,
+  );
+  process.exit(0);
 }
 
 ensurePackages(log);
