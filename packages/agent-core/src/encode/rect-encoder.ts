@@ -1,6 +1,6 @@
 import { Codec } from '@guruconnect/protocol';
 import type { PixelRect } from '../capture/screen-capturer.js';
-import { zstdCompress } from './zstd-compress.js';
+import { zstdCompress, zstdCompressSync } from './zstd-compress.js';
 
 /** One encoded rectangle, shaped like the wire `Rect`. */
 export interface EncodedRect extends PixelRect {
@@ -54,8 +54,15 @@ export class RectEncoder {
     for (const rect of rects) {
       for (const part of this.#stripes(rect)) {
         const raw = extract(source, part);
-        const level = part.width * part.height <= SMALL_RECT_PIXELS ? this.#smallLevel : this.#level;
-        jobs.push(zstdCompress(raw, level).then((payload) => ({ ...part, codec: Codec.ZSTD_BGRA, payload })));
+        const small = part.width * part.height <= SMALL_RECT_PIXELS;
+        const level = small ? this.#smallLevel : this.#level;
+        // Small rectangles (typing) compress right here: cheaper than the thread-pool hop.
+        const payload = small ? zstdCompressSync(raw, level) : undefined;
+        if (payload !== undefined) jobs.push(Promise.resolve({ ...part, codec: Codec.ZSTD_BGRA, payload }));
+        else
+          jobs.push(
+            zstdCompress(raw, level).then((out) => ({ ...part, codec: Codec.ZSTD_BGRA, payload: out })),
+          );
       }
     }
     return Promise.all(jobs);

@@ -303,7 +303,7 @@ export class ScreenStreamer {
     const captureUs = nowUs();
     const { copy, changed } = await this.#diffDamage(display, differ, encoder, damage);
     if (changed.length === 0 && copy === undefined) return;
-    await nextTurn();
+    if (changed.reduce((sum, r) => sum + r.width * r.height, 0) >= LARGE_DAMAGE_PIXELS) await nextTurn();
     const rects = await encoder.encode(previous, changed, this.#now());
     if (copy !== undefined) {
       this.codecStats.copyRects++;
