@@ -16,9 +16,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Channel, Codec, decodeEnvelope, encodeEnvelope, SessionState_State } from '@guruconnect/protocol';
 import { compress } from '@mongodb-js/zstd';
-import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 import { WebSocketServer } from 'ws';
+import { bundleForBrowser } from '../lib/browser-bundle.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.argv.includes('--quick');
@@ -128,19 +128,7 @@ const payloads = {
 
 // ---- page, relay, browser ------------------------------------------------------------------
 
-async function bundle(entry) {
-  const result = await build({
-    entryPoints: [join(here, entry)],
-    bundle: true,
-    write: false,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    minify: true,
-    logLevel: 'warning',
-  });
-  return result.outputFiles[0].text;
-}
+const bundle = (entry) => bundleForBrowser(join(here, entry));
 progress('bundling the page');
 const pageJs = await bundle('bench-page.js');
 const workerJs = await bundle('decode-worker.js');

@@ -4,27 +4,17 @@
 // bench relay allows.
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
+import { bundleForBrowser } from '../../lib/browser-bundle.mjs';
 
 const PAGE = fileURLToPath(new URL('./browser-page.js', import.meta.url));
 
 export async function openBrowserViewer({ port }) {
-  const bundle = await build({
-    entryPoints: [PAGE],
-    bundle: true,
-    write: false,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    minify: true,
-    logLevel: 'warning',
-  });
+  const script = await bundleForBrowser(PAGE);
   const html =
     '<!doctype html><meta charset="utf-8"><body style="margin:0"><script type="module" src="/page.js"></script>';
   const server = createServer((req, res) => {
-    if (req.url === '/page.js')
-      res.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle.outputFiles[0].text);
+    if (req.url === '/page.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
     else res.writeHead(200, { 'content-type': 'text/html' }).end(html);
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
