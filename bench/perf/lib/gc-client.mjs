@@ -32,7 +32,7 @@ export async function connectGc({ port, onUpdate, onMessage, wantPixels = () => 
       value: {
         token: 'bench',
         sessionId: 'bench-session',
-        capabilities: [Capability.CodecZstd, Capability.CodecJpeg, Capability.Cursor],
+        capabilities: [Capability.CodecZstd, Capability.CodecJpeg, Capability.CodecCopy, Capability.Cursor],
         clientVersion: 'bench',
       },
     },

@@ -309,8 +309,9 @@ export class Agent {
           void this.#answerConsent(payload.value);
           return;
         case 'viewerPresence':
-          if (payload.value.joined) this.#viewerJoined(payload.value.viewerId, payload.value.channels);
-          else this.#viewerLeft(payload.value.viewerId);
+          if (payload.value.joined) {
+            this.#viewerJoined(payload.value.viewerId, payload.value.channels, payload.value.capabilities);
+          } else this.#viewerLeft(payload.value.viewerId);
           return;
         case 'frameAck':
           desktop?.streamer.ack(viewerId, payload.value.sequence);
@@ -345,7 +346,7 @@ export class Agent {
     }
   }
 
-  #viewerJoined(viewerId: string, channels: Channel[]): void {
+  #viewerJoined(viewerId: string, channels: Channel[], capabilities: string[]): void {
     this.#viewers.add(viewerId);
     this.#logger.info('viewer joined', { viewerId, channels });
     this.#terminals.viewerJoined(viewerId, channels);
@@ -354,7 +355,7 @@ export class Agent {
     this.#send({ viewerId, payload: { case: 'displayList', value: this.#displayList(desktop) } });
     desktop.cursor.sendShape(viewerId);
     desktop.cursor.watch(desktop.streamer.display);
-    desktop.streamer.addViewer(viewerId);
+    desktop.streamer.addViewer(viewerId, capabilities);
   }
 
   #viewerLeft(viewerId: string): void {

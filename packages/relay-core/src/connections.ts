@@ -38,6 +38,8 @@ export interface ViewerConn {
   readonly grant: ViewerGrant;
   readonly viewerId: string;
   readonly channels: ReadonlySet<Channel>;
+  /** The capability flags the viewer announced that this version knows. */
+  readonly capabilities: readonly string[];
   readonly joinedAt: Date;
   readonly flow: ViewerFlow;
   readonly input: TokenBucket;
@@ -88,6 +90,7 @@ export function createViewerConn(
   grant: ViewerGrant,
   session: RelaySession,
   options: ResolvedRelayOptions,
+  capabilities: readonly string[] = [],
 ): ViewerConn {
   // 16 random bytes' worth of id in 18 ASCII characters: short enough to stamp cheaply.
   const viewerId = `v-${randomBytes(12).toString('base64url')}`;
@@ -96,6 +99,7 @@ export function createViewerConn(
     grant,
     viewerId,
     channels: new Set(grant.channels),
+    capabilities: capabilities.filter(isKnownFlag),
     joinedAt: new Date(),
     flow: new ViewerFlow({ window: options.videoWindow, videoBudgetBytes: options.maxBufferedBytes / 2 }),
     input: new TokenBucket({ ratePerSecond: options.inputRatePerSecond }),

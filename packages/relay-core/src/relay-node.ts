@@ -292,7 +292,7 @@ export class RelayNode implements Relay, SessionHost, SocketHandlerHost {
       return undefined;
     }
     session ??= this.#createSession(grant.sessionId, grant.machineId, mode);
-    const viewer = createViewerConn(peer, grant, session, this.options);
+    const viewer = createViewerConn(peer, grant, session, this.options, hello.capabilities);
     this.#viewerCount += 1;
     peer.sendEnvelope(
       helloResult(this.options, {

@@ -358,6 +358,7 @@ export class RelaySession {
             joined: true,
             channels: [...viewer.channels],
             displayName: viewer.grant.viewerName,
+            capabilities: [...viewer.capabilities],
           },
         },
       });

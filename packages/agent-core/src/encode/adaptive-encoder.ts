@@ -45,16 +45,18 @@ export class AdaptiveEncoder {
   }
 
   /**
-   * Encodes `rects` (changed at `now`, or repainted for a `key` frame) of `source`. The source
-   * must stay unchanged until the promise settles (JPEG reads it in place).
+   * Encodes `rects` (changed at `now`, or repainted for a `key` frame) of `source`; everything
+   * lossless when `allowLossy` is false (a viewer without `codec-jpeg`). The source must stay
+   * unchanged until the promise settles (JPEG reads it in place).
    */
   async encode(
     source: PixelSource,
     rects: readonly PixelRect[],
     now: number,
     key = false,
+    allowLossy = true,
   ): Promise<EncodedRect[]> {
-    if (this.#jpeg === undefined) {
+    if (this.#jpeg === undefined || !allowLossy) {
       this.classifier.classify(source, rects, now, false, key);
       return this.#lossless.encode(source, rects);
     }

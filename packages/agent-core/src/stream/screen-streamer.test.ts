@@ -1,4 +1,4 @@
-import { Codec, type VideoFrame } from '@guruconnect/protocol';
+import { Capability, Codec, type VideoFrame } from '@guruconnect/protocol';
 import { decompress } from '@mongodb-js/zstd';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { X11ScreenCapturer } from '../capture/x11-screen-capturer.js';
@@ -209,6 +209,35 @@ describe('ScreenStreamer', () => {
       expect(last.keyFrame).toBe(false);
       expect(last.rects.every((r) => r.codec === Codec.ZSTD_BGRA)).toBe(true);
       expect(s.errors).toEqual([]);
+    } finally {
+      client.destroyWindow(win);
+      s.close();
+    }
+  });
+
+  it('sends a viewer without codec-jpeg only lossless rectangles', async () => {
+    const s = setup();
+    const win = client.createWindow(100, 100, 256, 192, 0x000000);
+    try {
+      expect(s.streamer.codec).toBe('adaptive');
+      s.streamer.addViewer('v1', [Capability.CodecZstd]);
+      await waitFor(() => s.sent.length >= 1);
+      let seed = 11;
+      for (let i = 0; i < 6; i++) {
+        const px = new Uint8Array(256 * 192 * 4);
+        for (let p = 0; p < px.length; p++) {
+          seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+          px[p] = seed >>> 24;
+        }
+        client.putImage(win, 0, 0, 256, 192, px);
+        await sleep(60);
+        for (const x of s.sent) s.streamer.ack('v1', x.frame.sequence);
+      }
+      await sleep(100);
+      const rects = s.sent.flatMap((x) => x.frame.rects);
+      expect(rects.length).toBeGreaterThan(3);
+      expect(rects.every((r) => r.codec === Codec.ZSTD_BGRA)).toBe(true);
+      expect(s.streamer.codecStats.jpegRects).toBe(0);
     } finally {
       client.destroyWindow(win);
       s.close();

@@ -1,5 +1,5 @@
 import { create } from '@bufbuild/protobuf';
-import { Codec, RectSchema, VideoFrameSchema } from '@guruconnect/protocol';
+import { Capability, Codec, RectSchema, VideoFrameSchema } from '@guruconnect/protocol';
 import type { DisplayInfo, PixelRect, ScreenCapturer } from '../capture/screen-capturer.js';
 import { AdaptiveEncoder } from '../encode/adaptive-encoder.js';
 import { boundingBox, FrameDiffer } from '../encode/frame-differ.js';
@@ -49,6 +49,8 @@ export class ScreenStreamer {
   readonly #quality: QualityController;
   readonly #refineMs: number;
   readonly #scroll: ScrollDetector | undefined;
+  /** Each viewer's announced capabilities (undefined: every codec). */
+  readonly #capabilities = new Map<string, ReadonlySet<string> | undefined>();
   readonly #coalesceMs: number;
   #encoder: AdaptiveEncoder | undefined;
   #refineTimer: NodeJS.Timeout | undefined;
@@ -111,8 +113,14 @@ export class ScreenStreamer {
     this.#schedule();
   }
 
-  /** A viewer may now see the screen: it gets a key frame addressed to it. */
-  addViewer(viewerId: string): void {
+  /**
+   * A viewer may now see the screen: it gets a key frame addressed to it. `capabilities` are the
+   * flags it announced: CODEC_COPY rectangles are sent only while every viewer has `codec-copy`,
+   * JPEG only while every viewer has `codec-jpeg`. Without the argument the viewer takes every
+   * codec this streamer may send.
+   */
+  addViewer(viewerId: string, capabilities?: readonly string[]): void {
+    this.#capabilities.set(viewerId, capabilities === undefined ? undefined : new Set(capabilities));
     this.#windows.add(viewerId);
     if (this.#differ?.valid === true) this.#keyFor.add(viewerId);
     else this.#broadcastKey = true;
@@ -120,6 +128,7 @@ export class ScreenStreamer {
   }
 
   removeViewer(viewerId: string): void {
+    this.#capabilities.delete(viewerId);
     this.#windows.remove(viewerId);
     this.#keyFor.delete(viewerId);
     if (this.#windows.size === 0) {
@@ -192,6 +201,16 @@ export class ScreenStreamer {
     let area = 0;
     for (const r of this.#pending) area += r.width * r.height;
     return area;
+  }
+
+  /** True when every viewer announced `flag` (or takes every codec). */
+  #everyViewerHas(flag: string): boolean {
+    for (const caps of this.#capabilities.values()) if (caps !== undefined && !caps.has(flag)) return false;
+    return true;
+  }
+
+  #lossyAllowed(): boolean {
+    return this.#everyViewerHas(Capability.CodecJpeg);
   }
 
   #refineDue(): boolean {
@@ -274,7 +293,7 @@ export class ScreenStreamer {
       this.#pending = [];
       const captureUs = nowUs();
       differ.store(this.#capturer.capture(display.id, full));
-      const rects = await encoder.encode(previous, [full], this.#now(), true);
+      const rects = await encoder.encode(previous, [full], this.#now(), true, this.#lossyAllowed());
       this.#emit(rects, true, '', captureUs);
       return;
     }
@@ -284,7 +303,7 @@ export class ScreenStreamer {
       const captureUs = nowUs();
       // Encoded from the shared previous frame, so this viewer's screen equals everyone's (scroll
       // copies move what each viewer shows); the changes since then follow as ordinary damage.
-      const rects = await encoder.encode(previous, [full], this.#now(), true);
+      const rects = await encoder.encode(previous, [full], this.#now(), true, this.#lossyAllowed());
       for (const viewerId of viewers) {
         if (this.#windows.has(viewerId)) this.#emit(rects, true, viewerId, captureUs);
       }
@@ -304,7 +323,7 @@ export class ScreenStreamer {
     const { copy, changed } = await this.#diffDamage(display, differ, encoder, damage);
     if (changed.length === 0 && copy === undefined) return;
     if (changed.reduce((sum, r) => sum + r.width * r.height, 0) >= LARGE_DAMAGE_PIXELS) await nextTurn();
-    const rects = await encoder.encode(previous, changed, this.#now());
+    const rects = await encoder.encode(previous, changed, this.#now(), false, this.#lossyAllowed());
     if (copy !== undefined) {
       this.codecStats.copyRects++;
       rects.unshift({ ...copy, codec: Codec.COPY, payload: new Uint8Array(0) });
@@ -336,7 +355,7 @@ export class ScreenStreamer {
       const image = this.#capturer.capture(display.id, a);
       // Only this streamer captures, so the image stays as it is across the yield.
       if (a.width * a.height >= LARGE_DAMAGE_PIXELS) await nextTurn();
-      if (a === largest && this.#scroll !== undefined) {
+      if (a === largest && this.#scroll !== undefined && this.#everyViewerHas(Capability.CodecCopy)) {
         copy = this.#scroll.detect(differ.previous, display.width, a, image);
         if (copy !== undefined) {
           // Lossy pixels moved by the copy must still be refined where they land.

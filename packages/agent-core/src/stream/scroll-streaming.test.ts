@@ -1,6 +1,6 @@
 // Scroll copies end to end on a real Xvfb: the streamer's frames, applied to a model of the
 // viewer's screen (copies first, as the viewer paints them), reproduce the screen exactly.
-import { Codec, type VideoFrame } from '@guruconnect/protocol';
+import { Capability, Codec, type VideoFrame } from '@guruconnect/protocol';
 import { decompress } from '@mongodb-js/zstd';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { X11ScreenCapturer } from '../capture/x11-screen-capturer.js';
@@ -60,7 +60,7 @@ class Model {
   }
 }
 
-async function run(scrollDetection: boolean, lateViewer = false) {
+async function run(scrollDetection: boolean, lateViewer = false, capabilities?: string[]) {
   const capturer = new X11ScreenCapturer({ display: xvfb.display });
   const display = capturer.displays()[0]!;
   const sent: { frame: VideoFrame; viewerId: string }[] = [];
@@ -76,7 +76,7 @@ async function run(scrollDetection: boolean, lateViewer = false) {
   const viewers = new Map<string, { model: Model; next: number }>();
   const join = (id: string) => {
     viewers.set(id, { model: new Model(), next: sent.length });
-    streamer.addViewer(id);
+    streamer.addViewer(id, capabilities);
   };
   /** Applies and acknowledges, per viewer, every frame for it until none has come for 150 ms; returns v1's. */
   const settle = async (): Promise<VideoFrame[]> => {
@@ -149,5 +149,14 @@ describe('scroll copies', () => {
     expect(late.stats.copyRects).toBeGreaterThanOrEqual(2);
     // v1 and v2 (joined with its own key frame mid-way) both end equal to the screen.
     expect(late.equal).toEqual([true, true]);
+  }, 30_000);
+
+  it('are not sent while a viewer lacks codec-copy', async () => {
+    const old = await run(true, false, [Capability.CodecZstd]);
+    expect(old.errors).toEqual([]);
+    expect(old.stats.copyRects).toBe(0);
+    expect(old.equal).toEqual([true]);
+    const copies = await run(true, false, [Capability.CodecZstd, Capability.CodecCopy]);
+    expect(copies.stats.copyRects).toBe(3);
   }, 30_000);
 });

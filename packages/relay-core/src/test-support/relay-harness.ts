@@ -223,10 +223,13 @@ export async function connectViewer(
   token: string,
   sessionId: string,
   origin = ORIGIN,
+  capabilities: string[] = [],
 ): Promise<TestClient> {
   const viewer = new TestClient(`ws://127.0.0.1:${h.port}/v1/viewer`, { origin });
   await viewer.opened;
-  viewer.send({ payload: { case: 'viewerHello', value: { token, sessionId, protocolVersion: '1.0.0' } } });
+  viewer.send({
+    payload: { case: 'viewerHello', value: { token, sessionId, protocolVersion: '1.0.0', capabilities } },
+  });
   await viewer.waitForKind('helloResult');
   return viewer;
 }
