@@ -1,6 +1,24 @@
 // Child process: a relay-core relay on 127.0.0.1:0 with trivial hooks (one unattended machine).
 // Prints "port <n>" when listening; exits when stdin closes.
 import { createServer } from 'node:http';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+
+if (process.env.GC_BENCH_DEBUG) {
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  setInterval(() => {
+    const ms = (ns) => (ns / 1e6).toFixed(1);
+    console.error(
+      `relay event loop delay p50 ${ms(loop.percentile(50))} p99 ${ms(loop.percentile(99))} max ${ms(loop.max)} ms`,
+    );
+    loop.reset();
+  }, 5000).unref();
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries())
+      if (e.duration >= 5) console.error(`relay gc pause ${e.duration.toFixed(1)} ms`);
+  }).observe({ entryTypes: ['gc'] });
+}
+
 import { Channel, SessionMode } from '@guruconnect/protocol';
 import { createRelay } from '@guruconnect/relay-core';
 

@@ -24,7 +24,7 @@ const CELLS = {
   video: (r) =>
     `${kb(r.video.bytesPerUpdate)}/upd @ ${n1(r.video.updatesPerSec)}/s (${kb(r.video.bytes / r.video.seconds)}/s), ${db(r.video.psnr)}; ${cores(r, 'video')}`,
   noise: (r) =>
-    `${kb(r.noise.bytesPerUpdate)}/upd @ ${n1(r.noise.updatesPerSec)}/s (${kb(r.noise.bytes / r.noise.seconds)}/s), ${db(r.noise.psnr)}; ${cores(r, 'noise')}${r.noise.small ? `; input during stream p50 ${n1(r.noise.small.p50)} / p99 ${n1(r.noise.small.p99)} ms` : ''}`,
+    `${kb(r.noise.bytesPerUpdate)}/upd @ ${n1(r.noise.updatesPerSec)}/s (${kb(r.noise.bytes / r.noise.seconds)}/s), ${db(r.noise.psnr)}; ${cores(r, 'noise')}${r.noise.small ? `; input during stream p50 ${n1(r.noise.small.p50)} / p99 ${n1(r.noise.small.p99)} ms (X server floor ${n1(r.noise.small.floorP50)} / ${n1(r.noise.small.floorP99)} ms)` : ''}`,
   slides: (r) =>
     `full paint p50 ${n1(r.slides.fullPaintP50)} / max ${n1(r.slides.fullPaintMax)} ms (${r.slides.completed}/${r.slides.changes}), ${kb(r.slides.bytesPerChange)}/change; ${cores(r, 'slides')}`,
   first: (r) => `${n1(r.firstFrameMs)} ms`,
@@ -128,7 +128,7 @@ function targets(gc, byName) {
     add(
       'small messages while frames stream at full rate: p99 ≤ 10 ms (viewer pointer move → X pointer moved, during full-screen noise)',
       gc.noise.small.p99 <= 10,
-      `p50 ${n1(gc.noise.small.p50)} ms, p99 ${n1(gc.noise.small.p99)} ms (${gc.noise.small.n} moves)`,
+      `p50 ${n1(gc.noise.small.p50)} ms, p99 ${n1(gc.noise.small.p99)} ms (${gc.noise.small.n} moves); the X server alone (XTest from the harness, same load): p50 ${n1(gc.noise.small.floorP50)} ms, p99 ${n1(gc.noise.small.floorP99)} ms`,
     );
   }
   add(
