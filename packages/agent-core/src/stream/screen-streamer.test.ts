@@ -243,4 +243,40 @@ describe('ScreenStreamer', () => {
       s.close();
     }
   });
+
+  it('leaves a still window out of frames while everything around it changes', async () => {
+    const s = setup({ codec: 'zstd' });
+    const back = client.createWindow(0, 0, 1280, 800, 0x000000);
+    const still = { x: 500, y: 300, width: 300, height: 200 };
+    const top = client.createWindow(still.x, still.y, still.width, still.height, 0xffffff);
+    try {
+      await sleep(100);
+      s.streamer.addViewer('v1');
+      await waitFor(() => s.sent.length >= 1);
+      s.streamer.ack('v1', s.sent[0]!.frame.sequence);
+      const from = s.sent.length;
+      for (let i = 0; i < 3; i++) {
+        client.fill(back, 0x102030 * (i + 1), 0, 0, 1280, 800); // under the still window too
+        await sleep(80);
+        for (const x of s.sent) s.streamer.ack('v1', x.frame.sequence);
+      }
+      await sleep(100);
+      const rects = s.sent.slice(from).flatMap((x) => x.frame.rects);
+      const covered = rects.reduce((sum, r) => sum + r.width * r.height, 0);
+      expect(covered).toBeGreaterThanOrEqual(3 * (1280 * 800 - still.width * still.height));
+      const overlaps = rects.filter(
+        (r) =>
+          r.x < still.x + still.width &&
+          r.x + r.width > still.x &&
+          r.y < still.y + still.height &&
+          r.y + r.height > still.y,
+      );
+      expect(overlaps.map((r) => `${r.width}x${r.height}+${r.x}+${r.y}`)).toEqual([]);
+      expect(s.errors).toEqual([]);
+    } finally {
+      client.destroyWindow(top);
+      client.destroyWindow(back);
+      s.close();
+    }
+  });
 });

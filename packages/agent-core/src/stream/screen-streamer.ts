@@ -24,6 +24,8 @@ export type {
 } from './screen-streamer-options.js';
 
 const LARGE_DAMAGE_PIXELS = 65_536;
+/** Undamaged pixels inside the damage's bounding box worth a capture per rectangle (four 64×64 tiles). */
+const SKIPPED_PIXELS = 16_384;
 
 /**
  * Resolves after the event loop has polled for I/O once: the frame pipeline yields here between
@@ -343,8 +345,13 @@ export class ScreenStreamer {
     damage: PixelRect[],
   ): Promise<{ copy: CopyRect | undefined; changed: PixelRect[] }> {
     const box = boundingBox(damage);
-    const area = damage.reduce((sum, r) => sum + r.width * r.height, 0);
-    const areas = damage.length <= 8 && area * 2 < box.width * box.height ? damage : [box];
+    const rects = distinct(damage);
+    const area = rects.reduce((sum, r) => sum + r.width * r.height, 0);
+    const boxArea = box.width * box.height;
+    // A few rectangles are captured one by one when that skips much: half the box, or a still
+    // window on top of full-screen motion (X clips damage around it; the box would re-encode it).
+    const areas =
+      rects.length <= 8 && (area * 2 < boxArea || boxArea - area >= SKIPPED_PIXELS) ? rects : [box];
     const largest = areas.reduce((a, b) => (b.width * b.height > a.width * a.height ? b : a));
     // The largest area first: its scroll copy applies to the previous frame before any diff, as
     // the viewer applies it before the frame's other rectangles.
@@ -435,4 +442,15 @@ function clip(r: PixelRect, d: DisplayInfo): PixelRect | undefined {
 
 function nowUs(): bigint {
   return BigInt(Math.round(performance.now() * 1000));
+}
+
+/** `rects` without exact repeats (damage batches merged while a frame was in flight repeat them). */
+function distinct(rects: readonly PixelRect[]): PixelRect[] {
+  const seen = new Set<string>();
+  return rects.filter((r) => {
+    const key = `${r.x},${r.y},${r.width},${r.height}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
