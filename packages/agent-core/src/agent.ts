@@ -1,29 +1,18 @@
 import os from 'node:os';
 import { create } from '@bufbuild/protobuf';
-import type {
-  ConsentRequest,
-  DisplayList,
-  Envelope,
-  EnvelopeInit,
-  Inventory,
-  VideoFrame,
-} from '@guruconnect/protocol';
+import type { ConsentRequest, DisplayList, Envelope, EnvelopeInit, Inventory } from '@guruconnect/protocol';
 import { Capability, Channel, CONTRACT_VERSION, DisplayListSchema } from '@guruconnect/protocol';
 import { AgentError, AgentErrorCode } from './agent-error.js';
 import type { AgentOptions } from './agent-options.js';
-import type { DisplayInfo, ScreenCapturer } from './capture/screen-capturer.js';
-import { X11ScreenCapturer } from './capture/x11-screen-capturer.js';
+import type { DisplayInfo } from './capture/screen-capturer.js';
 import type { ConsentDecision, ConsentProvider } from './consent/consent-provider.js';
 import { createPromptConsentProvider } from './consent/prompt-consent-provider.js';
+import { type Desktop, openDesktop } from './desktop.js';
 import { collectInventory, inventoryChanged } from './identity/inventory.js';
 import { machineUid } from './identity/machine-uid.js';
-import type { InputInjector } from './input/input-injector.js';
-import { ViewerInput } from './input/viewer-input.js';
-import { X11InputInjector } from './input/x11-input-injector.js';
 import type { Logger } from './logger.js';
 import { silentLogger } from './logger.js';
-import { CursorTracker } from './stream/cursor-tracker.js';
-import { ScreenStreamer } from './stream/screen-streamer.js';
+import type { ScreenStreamer } from './stream/screen-streamer.js';
 import type { TerminalInfo } from './terminal/terminal-manager.js';
 import { TerminalManager } from './terminal/terminal-manager.js';
 import { AgentConnection } from './transport/agent-connection.js';
@@ -39,14 +28,6 @@ export interface AgentExit {
 }
 
 /** The screen half of the agent; absent in terminal-only mode. */
-interface Desktop {
-  capturer: ScreenCapturer;
-  injector: InputInjector;
-  input: ViewerInput;
-  streamer: ScreenStreamer;
-  cursor: CursorTracker;
-}
-
 /**
  * The agent: connects to the relay, answers consent, streams the screen to viewers paced by
  * their acks, injects their input, serves terminals, and reports inventory. In terminal-only
@@ -55,7 +36,6 @@ interface Desktop {
 export class Agent {
   readonly #options: AgentOptions;
   readonly #logger: Logger;
-  readonly #owned: Array<{ close(): void }> = [];
   readonly #desktop: Desktop | undefined;
   readonly #terminals: TerminalManager;
   readonly #connection: AgentConnection;
@@ -76,7 +56,10 @@ export class Agent {
     this.#logger = options.logger ?? silentLogger;
     this.#uid = options.machineUid ?? machineUid();
     this.#consentTimeoutMs = Math.min(600_000, Math.max(1000, options.consentTimeoutMs ?? 60_000));
-    this.#desktop = options.terminalOnly === true ? undefined : this.#openDesktop(options);
+    this.#desktop =
+      options.terminalOnly === true
+        ? undefined
+        : openDesktop(options, { logger: this.#logger, send: (message) => this.#send(message) });
     this.#consent =
       options.consentProvider ??
       createPromptConsentProvider(this.#desktop === undefined ? {} : { display: options.display });
@@ -110,59 +93,6 @@ export class Agent {
       onConnected: () => this.#onConnected(),
       onDisconnected: () => this.#onDisconnected(),
     });
-  }
-
-  /** X capture and input, or undefined when the display is unreachable in 'auto' mode. */
-  #openDesktop(options: AgentOptions): Desktop | undefined {
-    const display = options.display === undefined ? {} : { display: options.display };
-    let capturer: ScreenCapturer;
-    let injector: InputInjector;
-    try {
-      capturer =
-        options.capturer ??
-        this.#own(
-          new X11ScreenCapturer({
-            ...display,
-            useShm: options.useShm ?? true,
-            useDamage: options.useDamage ?? true,
-          }),
-        );
-      injector = options.injector ?? this.#own(new X11InputInjector(display));
-    } catch (error) {
-      for (const o of this.#owned) o.close();
-      this.#owned.length = 0;
-      const unreachable =
-        error instanceof AgentError &&
-        (error.code === AgentErrorCode.NoDisplay || error.code === AgentErrorCode.X11Unavailable);
-      if (options.terminalOnly === 'auto' && unreachable) {
-        this.#logger.info('no X display reachable: running terminal-only', { reason: error.message });
-        return undefined;
-      }
-      throw error;
-    }
-    const onError = (error: unknown): void =>
-      this.#logger.error('screen streaming failed', { error: String(error) });
-    return {
-      capturer,
-      injector,
-      input: new ViewerInput({ injector }),
-      streamer: new ScreenStreamer({
-        capturer,
-        send: (frame, viewerId) => this.#sendVideo(frame, viewerId),
-        onError,
-        ...(options.fps === undefined ? {} : { fps: options.fps }),
-        ...(options.window === undefined ? {} : { window: options.window }),
-        ...(options.zstdLevel === undefined ? {} : { zstdLevel: options.zstdLevel }),
-        ...(options.codec === undefined ? {} : { codec: options.codec }),
-        ...(options.scrollDetection === undefined ? {} : { scrollDetection: options.scrollDetection }),
-        logger: this.#logger,
-      }),
-      cursor: new CursorTracker({
-        capturer,
-        send: (message, viewerId) => this.#send({ ...message, viewerId }),
-        onError,
-      }),
-    };
   }
 
   /** True when the agent serves terminals only (no X display). */
@@ -227,12 +157,7 @@ export class Agent {
     await this.#connection.close();
     this.#desktop?.streamer.close();
     this.#desktop?.cursor.close();
-    for (const o of this.#owned.reverse()) o.close();
-  }
-
-  #own<T extends { close(): void }>(resource: T): T {
-    this.#owned.push(resource);
-    return resource;
+    for (const o of [...(this.#desktop?.owned ?? [])].reverse()) o.close();
   }
 
   #capabilities(): string[] {
@@ -248,10 +173,6 @@ export class Agent {
 
   #send(message: EnvelopeInit): boolean {
     return this.#connection.send(message);
-  }
-
-  #sendVideo(frame: VideoFrame, viewerId: string): void {
-    this.#connection.send({ viewerId, payload: { case: 'videoFrame', value: frame } });
   }
 
   #onConnected(): void {

@@ -57,12 +57,9 @@ export class RectEncoder {
         const small = part.width * part.height <= SMALL_RECT_PIXELS;
         const level = small ? this.#smallLevel : this.#level;
         // Small rectangles (typing) compress right here: cheaper than the thread-pool hop.
-        const payload = small ? zstdCompressSync(raw, level) : undefined;
-        if (payload !== undefined) jobs.push(Promise.resolve({ ...part, codec: Codec.ZSTD_BGRA, payload }));
-        else
-          jobs.push(
-            zstdCompress(raw, level).then((out) => ({ ...part, codec: Codec.ZSTD_BGRA, payload: out })),
-          );
+        const now = small ? zstdCompressSync(raw, level) : undefined;
+        const payload = now === undefined ? zstdCompress(raw, level) : Promise.resolve(now);
+        jobs.push(payload.then((bytes) => ({ ...part, codec: Codec.ZSTD_BGRA, payload: bytes })));
       }
     }
     return Promise.all(jobs);

@@ -104,7 +104,11 @@ export class ScrollDetector {
           runStart = y;
           moved = 0;
         }
-        if (cur.compare(previous, prevRow(y), prevRow(y) + rowBytes, curRow(y), curRow(y) + rowBytes) !== 0)
+        // Different sampled hashes prove the row changed; equal ones need the bytes.
+        if (
+          curHash[y] !== prevHash[y] ||
+          cur.compare(previous, prevRow(y), prevRow(y) + rowBytes, curRow(y), curRow(y) + rowBytes) !== 0
+        )
           moved++;
       } else if (runStart >= 0) {
         if (y - runStart > bestLength) {

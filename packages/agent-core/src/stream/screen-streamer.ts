@@ -6,8 +6,9 @@ import { boundingBox, FrameDiffer } from '../encode/frame-differ.js';
 import { JpegEncoder } from '../encode/jpeg-encoder.js';
 import { QualityController } from '../encode/quality-controller.js';
 import { type EncodedRect, RectEncoder } from '../encode/rect-encoder.js';
-import { type CopyRect, ScrollDetector } from '../encode/scroll-detector.js';
+import { ScrollDetector } from '../encode/scroll-detector.js';
 import { silentLogger } from '../logger.js';
+import { clipToDisplay, LARGE_DAMAGE_PIXELS, nextTurn, readDamage } from './damage-reader.js';
 import type {
   CodecStats,
   ScreenStreamerOptions,
@@ -22,17 +23,6 @@ export type {
   StreamCodec,
   StreamerStats,
 } from './screen-streamer-options.js';
-
-const LARGE_DAMAGE_PIXELS = 65_536;
-/** Undamaged pixels inside the damage's bounding box worth a capture per rectangle (four 64×64 tiles). */
-const SKIPPED_PIXELS = 16_384;
-
-/**
- * Resolves after the event loop has polled for I/O once: the frame pipeline yields here between
- * its synchronous stages (capture, diff, encode setup) so input that arrived meanwhile is
- * injected within a stage, not after the whole frame.
- */
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * Turns damage into VideoFrames: damage accumulates while no viewer has room in its window or
@@ -188,7 +178,7 @@ export class ScreenStreamer {
     const display = this.#display;
     if (display === undefined || this.#windows.size === 0 || this.#differ?.valid !== true) return;
     for (const r of rects) {
-      const clipped = clip(r, display);
+      const clipped = clipToDisplay(r, display);
       if (clipped !== undefined) this.#pending.push(clipped);
     }
     if (this.#pending.length > 64) this.#pending = [boundingBox(this.#pending)];
@@ -322,7 +312,19 @@ export class ScreenStreamer {
     const damage = this.#pending;
     this.#pending = [];
     const captureUs = nowUs();
-    const { copy, changed } = await this.#diffDamage(display, differ, encoder, damage);
+    const copiesAllowed = this.#scroll !== undefined && this.#everyViewerHas(Capability.CodecCopy);
+    const { copy, changed } = await readDamage(
+      {
+        capturer: this.#capturer,
+        displayId: display.id,
+        displayWidth: display.width,
+        differ,
+        classifier: encoder.classifier,
+        scroll: copiesAllowed ? this.#scroll : undefined,
+        now: this.#now(),
+      },
+      damage,
+    );
     if (changed.length === 0 && copy === undefined) return;
     if (changed.reduce((sum, r) => sum + r.width * r.height, 0) >= LARGE_DAMAGE_PIXELS) await nextTurn();
     const rects = await encoder.encode(previous, changed, this.#now(), false, this.#lossyAllowed());
@@ -331,49 +333,6 @@ export class ScreenStreamer {
       rects.unshift({ ...copy, codec: Codec.COPY, payload: new Uint8Array(0) });
     }
     this.#emit(rects, false, '', captureUs);
-  }
-
-  /**
-   * Captures the damaged area (one grab of the bounding box, or one per rectangle when they are
-   * sparse), finds a scroll in the largest area (applied to the previous frame at once) and
-   * returns it with the rectangles that still differ.
-   */
-  async #diffDamage(
-    display: DisplayInfo,
-    differ: FrameDiffer,
-    encoder: AdaptiveEncoder,
-    damage: PixelRect[],
-  ): Promise<{ copy: CopyRect | undefined; changed: PixelRect[] }> {
-    const box = boundingBox(damage);
-    const rects = distinct(damage);
-    const area = rects.reduce((sum, r) => sum + r.width * r.height, 0);
-    const boxArea = box.width * box.height;
-    // A few rectangles are captured one by one when that skips much: half the box, or a still
-    // window on top of full-screen motion (X clips damage around it; the box would re-encode it).
-    const areas =
-      rects.length <= 8 && (area * 2 < boxArea || boxArea - area >= SKIPPED_PIXELS) ? rects : [box];
-    const largest = areas.reduce((a, b) => (b.width * b.height > a.width * a.height ? b : a));
-    // The largest area first: its scroll copy applies to the previous frame before any diff, as
-    // the viewer applies it before the frame's other rectangles.
-    const ordered = [largest, ...areas.filter((a) => a !== largest)];
-    const changed: PixelRect[] = [];
-    let copy: CopyRect | undefined;
-    for (const a of ordered) {
-      const image = this.#capturer.capture(display.id, a);
-      // Only this streamer captures, so the image stays as it is across the yield.
-      if (a.width * a.height >= LARGE_DAMAGE_PIXELS) await nextTurn();
-      if (a === largest && this.#scroll !== undefined && this.#everyViewerHas(Capability.CodecCopy)) {
-        copy = this.#scroll.detect(differ.previous, display.width, a, image);
-        if (copy !== undefined) {
-          // Lossy pixels moved by the copy must still be refined where they land.
-          const source = { x: copy.srcX, y: copy.srcY, width: copy.width, height: copy.height };
-          if (encoder.classifier.anyLossy(source)) encoder.classifier.markLossy(copy, this.#now());
-          differ.applyCopy(copy);
-        }
-      }
-      changed.push(...differ.diff(a, image));
-    }
-    return { copy, changed };
   }
 
   #emit(rects: EncodedRect[], keyFrame: boolean, viewerId: string, captureUs: bigint): void {
@@ -431,26 +390,6 @@ function loadJpeg(options: ScreenStreamerOptions): JpegEncoder | undefined {
   }
 }
 
-function clip(r: PixelRect, d: DisplayInfo): PixelRect | undefined {
-  const x0 = Math.max(r.x, d.x);
-  const y0 = Math.max(r.y, d.y);
-  const x1 = Math.min(r.x + r.width, d.x + d.width);
-  const y1 = Math.min(r.y + r.height, d.y + d.height);
-  if (x1 <= x0 || y1 <= y0) return undefined;
-  return { x: x0 - d.x, y: y0 - d.y, width: x1 - x0, height: y1 - y0 };
-}
-
 function nowUs(): bigint {
   return BigInt(Math.round(performance.now() * 1000));
-}
-
-/** `rects` without exact repeats (damage batches merged while a frame was in flight repeat them). */
-function distinct(rects: readonly PixelRect[]): PixelRect[] {
-  const seen = new Set<string>();
-  return rects.filter((r) => {
-    const key = `${r.x},${r.y},${r.width},${r.height}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }
