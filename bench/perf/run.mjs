@@ -11,6 +11,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { typingInBrowser } from './lib/browser-viewer.mjs';
 import {
   ensurePackages,
   freePort,
@@ -25,16 +26,7 @@ import {
 import { connectGc } from './lib/gc-client.mjs';
 import { report } from './lib/report.mjs';
 import { connectRfb } from './lib/rfb-client.mjs';
-import {
-  noise,
-  scrolling,
-  slides,
-  staticDesktop,
-  typing,
-  typingInBrowser,
-  video,
-  WINDOW_MS,
-} from './lib/workloads.mjs';
+import { noise, scrolling, slides, staticDesktop, typing, video, WINDOW_MS } from './lib/workloads.mjs';
 import { Injector, PointerProbe } from './lib/xlib.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -188,16 +180,19 @@ async function runOne(run, display, injector, probe) {
   return result;
 }
 
+/** Writes the report to `bench/RESULTS.md`, or where `GC_BENCH_RESULTS` says (`-`: nowhere). */
+function writeResults(markdown) {
+  const out = process.env.GC_BENCH_RESULTS ?? fileURLToPath(new URL('../RESULTS.md', import.meta.url));
+  if (out !== '-') writeFileSync(out, markdown);
+}
+
 // `--report-from FILE`: re-render RESULTS.md from the JSON line an earlier run printed.
 const from = process.argv.indexOf('--report-from');
 if (from >= 0) {
   const raw = JSON.parse(readFileSync(process.argv[from + 1], 'utf8'));
   const text = report(raw.results, raw.machine, WINDOW_MS);
   console.log(text.stdout);
-  writeFileSync(
-    process.env.GC_BENCH_RESULTS ?? fileURLToPath(new URL('../RESULTS.md', import.meta.url)),
-    text.markdown,
-  );
+  writeResults(text.markdown);
   process.exit(0);
 }
 
@@ -230,8 +225,7 @@ try {
 }
 const text = report(results, info, WINDOW_MS);
 console.log(text.stdout);
-const out = process.env.GC_BENCH_RESULTS ?? fileURLToPath(new URL('../RESULTS.md', import.meta.url));
-if (out !== '-') writeFileSync(out, text.markdown);
+writeResults(text.markdown);
 console.log(
   JSON.stringify({ machine: info, results }, (_k, v) =>
     typeof v === 'number' ? Math.round(v * 1000) / 1000 : v,

@@ -6,6 +6,8 @@ import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { bundleForBrowser } from '../../lib/browser-bundle.mjs';
+import { sleep } from './env.mjs';
+import { keyLatencies, typeKeys, XK_BACKSPACE } from './keys.mjs';
 
 const PAGE = fileURLToPath(new URL('./browser-page.js', import.meta.url));
 
@@ -46,5 +48,23 @@ export async function openBrowserViewer({ port }) {
   } catch (error) {
     await close();
     throw error;
+  }
+}
+
+/**
+ * Keystroke → painted in headless Chromium: <gc-viewer> joins the same session, the same
+ * injector types 30 keys at 10/s into the idle xterm, and each key's latency runs to the first
+ * FrameAck the element sends after painting (wall clock on both sides).
+ */
+export async function typingInBrowser(ctx) {
+  const viewer = await openBrowserViewer({ port: ctx.port });
+  try {
+    await sleep(1000); // the key frame painted, the screen quiet again
+    const keys = 30;
+    const starts = await typeKeys(ctx, keys, (i) => (i < keys / 2 ? 0x61 + i : XK_BACKSPACE));
+    await sleep(200);
+    return { keys, ...keyLatencies(starts, await viewer.acks()) };
+  } finally {
+    await viewer.close();
   }
 }

@@ -1,12 +1,11 @@
 // The scripted workloads, driven identically for every system, and what is measured in each.
 import { fileURLToPath } from 'node:url';
-import { openBrowserViewer } from './browser-viewer.mjs';
 import { cpuMeter, lines, percentile, sleep, spawnChild, stopChild, wallMs } from './env.mjs';
 import { NOISE, noiseFrame, SCREEN, SLIDES, slideFrame, VIDEO, videoFrame } from './frames.mjs';
+import { keyLatencies, typeKeys, XK_BACKSPACE } from './keys.mjs';
 
 export const WINDOW_MS = Number(process.env.GC_BENCH_WINDOW_MS ?? 5000);
 const PAINTER = fileURLToPath(new URL('./painter.mjs', import.meta.url));
-const XK_BACKSPACE = 0xff08;
 
 let sources;
 /** The painted images, for PSNR (generated once, like the painter does). */
@@ -146,19 +145,11 @@ export async function staticDesktop(ctx) {
 export async function typing(ctx) {
   await sleep(500);
   const keys = Math.round(WINDOW_MS / 100);
-  const latencies = [];
-  const r = await record(ctx, async (updates) => {
-    for (let i = 0; i < keys; i++) {
-      const keysym = Math.floor(i / 30) % 2 === 0 ? 0x61 + (i % 26) : XK_BACKSPACE;
-      const from = updates.length;
-      const t0 = wallMs();
-      ctx.injector.key(keysym, true);
-      await sleep(30);
-      ctx.injector.key(keysym, false);
-      await sleep(t0 + 100 - wallMs());
-      const first = updates.slice(from).find((u) => u.at >= t0);
-      if (first !== undefined) latencies.push(first.at - t0);
-    }
+  let starts = [];
+  const r = await record(ctx, async () => {
+    starts = await typeKeys(ctx, keys, (i) =>
+      Math.floor(i / 30) % 2 === 0 ? 0x61 + (i % 26) : XK_BACKSPACE,
+    );
   });
   if (process.env.GC_BENCH_DEBUG) {
     for (const u of r.updates.slice(0, 12))
@@ -169,49 +160,11 @@ export async function typing(ctx) {
     ...s,
     keys,
     bytesPerKey: s.bytes / keys,
-    keysSeen: latencies.length,
-    latencyP50: percentile(latencies, 50),
-    latencyP99: percentile(latencies, 99),
+    ...keyLatencies(
+      starts,
+      r.updates.map((u) => u.at),
+    ),
   };
-}
-
-/**
- * Keystroke → painted in headless Chromium: <gc-viewer> joins the same session, the same
- * injector types 30 keys at 10/s into the idle xterm, and each key's latency runs to the first
- * FrameAck the element sends after painting (wall clock on both sides).
- */
-export async function typingInBrowser(ctx) {
-  const viewer = await openBrowserViewer({ port: ctx.port });
-  try {
-    await sleep(1000); // the key frame painted, the screen quiet again
-    const keys = 30;
-    const starts = [];
-    for (let i = 0; i < keys; i++) {
-      const keysym = i < keys / 2 ? 0x61 + i : XK_BACKSPACE;
-      const t0 = wallMs();
-      starts.push(t0);
-      ctx.injector.key(keysym, true);
-      await sleep(30);
-      ctx.injector.key(keysym, false);
-      await sleep(t0 + 100 - wallMs());
-    }
-    await sleep(200);
-    const acks = await viewer.acks();
-    const latencies = [];
-    for (let i = 0; i < keys; i++) {
-      const end = starts[i + 1] ?? Number.POSITIVE_INFINITY;
-      const first = acks.find((a) => a >= starts[i] && a < end);
-      if (first !== undefined) latencies.push(first - starts[i]);
-    }
-    return {
-      keys,
-      keysSeen: latencies.length,
-      latencyP50: percentile(latencies, 50),
-      latencyP99: percentile(latencies, 99),
-    };
-  } finally {
-    await viewer.close();
-  }
 }
 
 /** An xterm printing 40 lines per second, every line different (words drawn from a list). */
