@@ -7,6 +7,7 @@ import { decompress } from '@mongodb-js/zstd';
 import WebSocket from 'ws';
 import { wallMs } from './env.mjs';
 import { JpegDecoder } from './jpeg-decoder.mjs';
+import { chunkRects, ZstdStreamDecoder } from './zstd-stream-decoder.mjs';
 
 /**
  * JPEG rectangles are decoded when `wantPixels()` says so (the harness samples them for PSNR);
@@ -32,12 +33,20 @@ export async function connectGc({ port, onUpdate, onMessage, wantPixels = () => 
       value: {
         token: 'bench',
         sessionId: 'bench-session',
-        capabilities: [Capability.CodecZstd, Capability.CodecJpeg, Capability.CodecCopy, Capability.Cursor],
+        capabilities: [
+          Capability.CodecZstd,
+          Capability.CodecJpeg,
+          Capability.CodecCopy,
+          Capability.CodecZstdStream,
+          Capability.CompactFrames,
+          Capability.Cursor,
+        ],
         clientVersion: 'bench',
       },
     },
   });
   const jpeg = new JpegDecoder();
+  const stream = new ZstdStreamDecoder();
   const client = {
     firstFrameMs: Number.NaN,
     bytes: 0,
@@ -48,9 +57,11 @@ export async function connectGc({ port, onUpdate, onMessage, wantPixels = () => 
       client.closed = true;
       ws.terminate();
       jpeg.close();
+      stream.close();
     },
   };
   let keyArea = 0;
+  let displayArea = 0;
   let firstResolve;
   const firstFrame = new Promise((resolve) => {
     firstResolve = resolve;
@@ -72,7 +83,7 @@ export async function connectGc({ port, onUpdate, onMessage, wantPixels = () => 
     const bytes = data.byteLength;
     chain = chain.then(async () => {
       // Rectangles of one frame decode in parallel (zstd on the thread pool), as the viewer's
-      // workers do; frames are still handled in order.
+      // workers do; frames are still handled in order, and so are stream chunks.
       const rects = await Promise.all(
         frame.rects.map(async (r) => {
           const rect = { x: r.x, y: r.y, width: r.width, height: r.height, lossy: r.codec === Codec.JPEG };
@@ -88,6 +99,9 @@ export async function connectGc({ port, onUpdate, onMessage, wantPixels = () => 
           return rect;
         }),
       );
+      if (frame.streamChunk.byteLength > 0) {
+        for (const r of chunkRects(stream.decode(frame.streamChunk))) rects.push({ ...r, lossy: false });
+      }
       if (client.closed) return;
       send({
         payload: {
@@ -98,10 +112,11 @@ export async function connectGc({ port, onUpdate, onMessage, wantPixels = () => 
       client.bytes += bytes;
       client.updates++;
       const update = { at, end: wallMs(), bytes, rects, keyFrame: frame.keyFrame };
+      if (frame.keyFrame) displayArea = frame.displayWidth * frame.displayHeight;
       if (Number.isNaN(client.firstFrameMs)) {
         if (frame.keyFrame) keyArea = 0;
         keyArea += rects.reduce((s, r) => s + r.width * r.height, 0);
-        if (keyArea >= frame.displayWidth * frame.displayHeight) {
+        if (displayArea > 0 && keyArea >= displayArea) {
           client.firstFrameMs = update.end - started;
           firstResolve();
         }

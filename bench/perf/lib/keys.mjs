@@ -28,6 +28,8 @@ export function keyLatencies(starts, times) {
     const first = times.find((t) => t >= starts[i] && t < end);
     if (first !== undefined) latencies.push(first - starts[i]);
   }
+  if (process.env.GC_BENCH_DEBUG)
+    console.error(`key latencies (ms): ${latencies.map((l) => l.toFixed(1)).join(' ')}`);
   return {
     keysSeen: latencies.length,
     latencyP50: percentile(latencies, 50),

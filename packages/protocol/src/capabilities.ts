@@ -24,6 +24,13 @@ export const Capability = {
   CodecZstd: 'codec-zstd',
   /** Viewer applies CODEC_COPY rectangles (scrolled areas copied on its own screen). */
   CodecCopy: 'codec-copy',
+  /** Viewer decodes `VideoFrame.stream_chunk` (rectangles in one zstd stream across frames). */
+  CodecZstdStream: 'codec-zstd-stream',
+  /**
+   * Viewer accepts VideoFrames that carry the display id, size and capture time only on key
+   * frames (unset on the others: unchanged since the last key frame).
+   */
+  CompactFrames: 'compact-frames',
 } as const;
 
 export type Capability = (typeof Capability)[keyof typeof Capability];

@@ -50,6 +50,11 @@ export interface ScreenCapturer {
   capture(displayId: string, rect?: PixelRect): CapturedImage;
   /** Subscribes to screen damage; returns the unsubscribe function. */
   onDamage(listener: (rects: PixelRect[]) => void): () => void;
+  /**
+   * Delivers, synchronously, damage the platform has already queued (to the `onDamage`
+   * listeners). Optional: capturers whose damage cannot be polled leave it out.
+   */
+  pollDamage?(): void;
   /** Subscribes to cursor image changes; returns the unsubscribe function. */
   onCursorChange(listener: () => void): () => void;
   cursorImage(): CursorImage | undefined;

@@ -148,6 +148,12 @@ export class X11ScreenCapturer implements ScreenCapturer {
     };
   }
 
+  /** Dispatches damage events Xlib has queued (those that arrived with a capture's reply). */
+  pollDamage(): void {
+    if (this.#closed || !this.damageEvents) return;
+    this.#pump.drain();
+  }
+
   onCursorChange(listener: () => void): () => void {
     this.#cursorListeners.add(listener);
     return () => this.#cursorListeners.delete(listener);

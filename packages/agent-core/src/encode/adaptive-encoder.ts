@@ -46,8 +46,10 @@ export class AdaptiveEncoder {
 
   /**
    * Encodes `rects` (changed at `now`, or repainted for a `key` frame) of `source`; everything
-   * lossless when `allowLossy` is false (a viewer without `codec-jpeg`). The source must stay
-   * unchanged until the promise settles (JPEG reads it in place).
+   * lossless when `allowLossy` is false (a viewer without `codec-jpeg`); small lossless
+   * rectangles deferred to the sender's zstd stream when `stream` is true (see
+   * `RectEncoder.encode`). The source must stay unchanged until the promise settles (JPEG reads
+   * it in place).
    */
   async encode(
     source: PixelSource,
@@ -55,41 +57,50 @@ export class AdaptiveEncoder {
     now: number,
     key = false,
     allowLossy = true,
+    stream = false,
   ): Promise<EncodedRect[]> {
     if (this.#jpeg === undefined || !allowLossy) {
       this.classifier.classify(source, rects, now, false, key);
-      return this.#lossless.encode(source, rects);
+      return this.#lossless.encode(source, rects, stream);
     }
     const pieces = this.classifier.classify(source, rects, now, true, key);
     const lossless = pieces.filter((p) => !p.lossy);
     const lossy = pieces.filter((p) => p.lossy);
     const jobs: Array<Promise<EncodedRect[]>> = [];
-    if (lossless.length > 0) jobs.push(this.#lossless.encode(source, lossless));
+    if (lossless.length > 0) jobs.push(this.#lossless.encode(source, lossless, stream));
     if (lossy.length > 0) {
       const area = lossy.reduce((s, r) => s + r.width * r.height, 0);
       const quality = this.#quality.qualityFor(area);
       for (const rect of lossy)
-        for (const part of this.#stripes(rect)) jobs.push(this.#jpegOne(source, part, quality));
+        for (const part of this.#stripes(rect)) jobs.push(this.#jpegOne(source, part, quality, stream));
     }
     return (await Promise.all(jobs)).flat();
   }
 
-  /** Lossless versions of lossy tiles that have been quiet for `quietMs` (marked refined). */
-  async refine(source: PixelSource, now: number, quietMs: number): Promise<EncodedRect[]> {
+  /**
+   * Lossless versions of lossy tiles that have been quiet for `quietMs` (marked refined); small
+   * ones deferred to the sender's zstd stream when `stream` is true.
+   */
+  async refine(source: PixelSource, now: number, quietMs: number, stream = false): Promise<EncodedRect[]> {
     const due = this.classifier.dueForRefinement(now, quietMs);
     if (due.length === 0) return [];
     for (const rect of due) this.classifier.markLossless(rect);
-    return this.#lossless.encode(source, due);
+    return this.#lossless.encode(source, due, stream);
   }
 
-  async #jpegOne(source: PixelSource, rect: PixelRect, quality: number): Promise<EncodedRect[]> {
+  async #jpegOne(
+    source: PixelSource,
+    rect: PixelRect,
+    quality: number,
+    stream: boolean,
+  ): Promise<EncodedRect[]> {
     try {
       const payload = await (this.#jpeg as JpegEncoder).encode(source, rect, quality, JpegSubsampling.S420);
       return [{ ...rect, codec: Codec.JPEG, payload }];
     } catch (error) {
       this.#logger.warn('JPEG encoding failed; sending the rectangle lossless', { error: String(error) });
       this.classifier.markLossless(rect);
-      return this.#lossless.encode(source, [rect]);
+      return this.#lossless.encode(source, [rect], stream);
     }
   }
 

@@ -4,6 +4,8 @@ export const EncoderErrorCode = {
   JpegUnavailable: 'GC_ERR_AGENT_JPEG_UNAVAILABLE',
   /** libturbojpeg refused to compress a rectangle (its message is in the error's message). */
   JpegFailed: 'GC_ERR_AGENT_JPEG_FAILED',
+  /** libzstd refused or failed a stream chunk (its message is in the error's message). */
+  ZstdStreamFailed: 'GC_ERR_AGENT_ZSTD_STREAM_FAILED',
   /** The encoder was used after close(). */
   Closed: 'GC_ERR_AGENT_ENCODER_CLOSED',
 } as const;

@@ -1,6 +1,6 @@
 import { decompress } from '@mongodb-js/zstd';
 import { describe, expect, it } from 'vitest';
-import { FrameDiffer } from './frame-differ.js';
+import { FrameDiffer, mergeAdjacent } from './frame-differ.js';
 import { RectEncoder } from './rect-encoder.js';
 
 function frame(width: number, height: number, fill: number): Uint8Array {
@@ -87,5 +87,28 @@ describe('RectEncoder', () => {
     expect(raw.length).toBe(W * 100 * 4);
     expect([...raw.subarray(0, 4)]).toEqual([0x99, 0x66, 0x33, 0xff]);
     expect(rects[0]!.payload.length).toBeLessThan(1000);
+  });
+});
+
+describe('mergeAdjacent', () => {
+  const r = (x: number, y: number, width: number, height: number) => ({ x, y, width, height });
+
+  it('merges a glyph and the cursor beside it, and stacked cells, into one rectangle', () => {
+    expect(mergeAdjacent([r(1303, 63, 6, 13), r(1309, 63, 6, 13)], 4096)).toEqual([r(1303, 63, 12, 13)]);
+    expect(mergeAdjacent([r(1309, 63, 6, 13), r(1303, 63, 6, 13), r(1315, 63, 6, 13)], 4096)).toEqual([
+      r(1303, 63, 18, 13),
+    ]);
+    expect(mergeAdjacent([r(10, 10, 6, 13), r(10, 23, 6, 13)], 4096)).toEqual([r(10, 10, 6, 26)]);
+  });
+
+  it('leaves apart rectangles that only touch at a corner, differ in height, are large or too many', () => {
+    const corner = [r(0, 0, 6, 13), r(6, 13, 6, 13)];
+    expect(mergeAdjacent(corner, 4096)).toEqual(corner);
+    const heights = [r(0, 0, 6, 13), r(6, 0, 6, 12)];
+    expect(mergeAdjacent(heights, 4096)).toEqual(heights);
+    const large = [r(0, 0, 100, 100), r(100, 0, 100, 100)];
+    expect(mergeAdjacent(large, 4096)).toEqual(large);
+    const many = Array.from({ length: 17 }, (_, i) => r(i * 6, 0, 6, 13));
+    expect(mergeAdjacent(many, 4096)).toEqual(many);
   });
 });

@@ -210,6 +210,38 @@ export function boundingBox(rects: readonly PixelRect[]): PixelRect {
   return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
 }
 
+/**
+ * `rects` with each pair of edge-sharing rectangles of at most `maxPixels` each (same row band
+ * side by side, or same column band one above the other) merged into one, until none is left:
+ * a glyph and the cursor beside it go as one rectangle (one header, one compressed chunk).
+ * Larger rectangles, and lists of more than 16, are returned as they are.
+ */
+export function mergeAdjacent(rects: readonly PixelRect[], maxPixels: number): PixelRect[] {
+  const out = [...rects];
+  if (out.length < 2 || out.length > 16) return out;
+  const small = (r: PixelRect) => r.width * r.height <= maxPixels;
+  for (let merged = true; merged; ) {
+    merged = false;
+    for (let i = 0; i < out.length && !merged; i++) {
+      for (let j = i + 1; j < out.length && !merged; j++) {
+        const a = out[i] as PixelRect;
+        const b = out[j] as PixelRect;
+        if (!small(a) || !small(b)) continue;
+        const sideBySide =
+          a.y === b.y && a.height === b.height && (a.x + a.width === b.x || b.x + b.width === a.x);
+        const stacked =
+          a.x === b.x && a.width === b.width && (a.y + a.height === b.y || b.y + b.height === a.y);
+        if (sideBySide || stacked) {
+          out[i] = boundingBox([a, b]);
+          out.splice(j, 1);
+          merged = true;
+        }
+      }
+    }
+  }
+  return out;
+}
+
 function clamp(value: number, min: number, max: number): number {
   return Math.min(max, Math.max(min, value));
 }

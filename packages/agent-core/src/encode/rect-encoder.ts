@@ -9,6 +9,12 @@ export interface EncodedRect extends PixelRect {
   /** Source corner of a CODEC_COPY rectangle. */
   srcX?: number;
   srcY?: number;
+  /**
+   * Set on rectangles meant for the sender's zstd stream (`VideoFrame.stream_chunk`): their
+   * pixels (BGRA, alpha 255), compressed when the frame goes out, in send order; `payload` is
+   * empty until then (`codec` says what to send if the stream cannot take them).
+   */
+  raw?: Uint8Array;
 }
 
 export interface RectEncoderOptions {
@@ -49,11 +55,23 @@ export class RectEncoder {
     this.#maxPixels = Math.min(1 << 20, Math.max(4096, options.maxRectPixels ?? 1 << 18));
   }
 
-  encode(source: PixelSource, rects: readonly PixelRect[]): Promise<EncodedRect[]> {
+  /**
+   * Encodes `rects` of `source`. With `stream`, rectangles of at most
+   * {@link STREAM_RECT_PIXELS} pixels come back uncompressed, their pixels in `raw`, for the
+   * sender's zstd stream (see `EncodedRect.raw`).
+   */
+  encode(source: PixelSource, rects: readonly PixelRect[], stream = false): Promise<EncodedRect[]> {
     const jobs: Array<Promise<EncodedRect>> = [];
+    let streamBudget = stream ? STREAM_FRAME_PIXELS : 0;
     for (const rect of rects) {
       for (const part of this.#stripes(rect)) {
         const raw = extract(source, part);
+        const pixels = part.width * part.height;
+        if (pixels <= STREAM_RECT_PIXELS && pixels <= streamBudget) {
+          streamBudget -= pixels;
+          jobs.push(Promise.resolve({ ...part, codec: Codec.ZSTD_BGRA, payload: new Uint8Array(0), raw }));
+          continue;
+        }
         const small = part.width * part.height <= SMALL_RECT_PIXELS;
         const level = small ? this.#smallLevel : this.#level;
         // Small rectangles (typing) compress right here: cheaper than the thread-pool hop.
@@ -78,6 +96,17 @@ export class RectEncoder {
 
 /** Rectangles up to this many pixels are compressed at level ≥ 5 (see the constructor). */
 const SMALL_RECT_PIXELS = 4096;
+/**
+ * Rectangles up to this many pixels may go into the sender's zstd stream (typing, UI, new
+ * lines of scrolled text: what repeats earlier pixels); larger ones are compressed on the
+ * thread pool as single frames.
+ */
+export const STREAM_RECT_PIXELS = 16_384;
+/**
+ * Pixels one `encode` call defers to the stream (the stream compresses synchronously, when the
+ * frame goes out); the rest goes to the thread pool as usual.
+ */
+export const STREAM_FRAME_PIXELS = 65_536;
 
 const OPAQUE = -16777216; // 0xff000000 as int32
 

@@ -59,13 +59,17 @@ function loadLibZstd(): LibZstd | null {
 export const SYNC_ZSTD_MAX_BYTES = 16 * 1024;
 
 /**
- * zstd-compresses a small `data` (at most {@link SYNC_ZSTD_MAX_BYTES}) on the calling thread
+ * zstd-compresses a small `data` (at most `maxBytes`, default {@link SYNC_ZSTD_MAX_BYTES}) on the calling thread
  * through the system's libzstd: a typed glyph takes microseconds here, while the hop to the
  * thread pool and back costs 0.5–1.5 ms of keystroke latency. Undefined when libzstd cannot be
  * loaded or `data` is larger; the caller then uses {@link zstdCompress}.
  */
-export function zstdCompressSync(data: Buffer, level: number): Buffer | undefined {
-  if (data.byteLength > SYNC_ZSTD_MAX_BYTES) return undefined;
+export function zstdCompressSync(
+  data: Buffer,
+  level: number,
+  maxBytes = SYNC_ZSTD_MAX_BYTES,
+): Buffer | undefined {
+  if (data.byteLength > maxBytes) return undefined;
   const lib = loadLibZstd();
   if (lib === null) return undefined;
   const capacity = lib.bound(data.byteLength);

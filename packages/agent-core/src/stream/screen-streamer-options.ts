@@ -49,6 +49,18 @@ export interface ScreenStreamerOptions {
    * the newly exposed lines, instead of repainting the whole area. Default true.
    */
   scrollDetection?: boolean;
+  /**
+   * Send small lossless rectangles as chunks of one zstd stream (CODEC_ZSTD_STREAM) while every
+   * viewer announced `codec-zstd-stream`, so repeated pixels (glyphs, UI) cost a few bytes.
+   * Default true (used when the system's libzstd loads).
+   */
+  zstdStream?: boolean;
+  /**
+   * Damage of at most this many pixels (typing) that arrives while its frame is being captured
+   * joins that frame (the glyph and the cursor xterm draws a moment later go as one update).
+   * Default 4096; 0 turns it off; bounds 0–65 536.
+   */
+  joinDamagePixels?: number;
   /** Monotonic clock in ms. Default `performance.now`. */
   now?: () => number;
 }
@@ -69,4 +81,8 @@ export interface CodecStats {
   refinements: number;
   /** Scrolled areas sent as CODEC_COPY rectangles. */
   copyRects: number;
+  /** Rectangles sent as chunks of the zstd stream. */
+  streamRects: number;
+  /** Damage that arrived during a capture and joined that frame. */
+  joinedDamage: number;
 }

@@ -2,11 +2,12 @@ import { create } from '@bufbuild/protobuf';
 import { Capability, Codec, RectSchema, VideoFrameSchema } from '@guruconnect/protocol';
 import type { DisplayInfo, PixelRect, ScreenCapturer } from '../capture/screen-capturer.js';
 import { AdaptiveEncoder } from '../encode/adaptive-encoder.js';
-import { boundingBox, FrameDiffer } from '../encode/frame-differ.js';
+import { boundingBox, FrameDiffer, mergeAdjacent } from '../encode/frame-differ.js';
 import { JpegEncoder } from '../encode/jpeg-encoder.js';
 import { QualityController } from '../encode/quality-controller.js';
 import { type EncodedRect, RectEncoder } from '../encode/rect-encoder.js';
 import { ScrollDetector } from '../encode/scroll-detector.js';
+import { ZstdStream } from '../encode/zstd-stream.js';
 import { silentLogger } from '../logger.js';
 import { clipToDisplay, LARGE_DAMAGE_PIXELS, nextTurn, readDamage } from './damage-reader.js';
 import type {
@@ -15,6 +16,7 @@ import type {
   StreamCodec,
   StreamerStats,
 } from './screen-streamer-options.js';
+import { packStreamRects } from './stream-chunk.js';
 import { ViewerWindows } from './viewer-windows.js';
 
 export type {
@@ -31,7 +33,13 @@ export type {
  */
 export class ScreenStreamer {
   readonly stats: StreamerStats = { frames: 0, keyFrames: 0, bytes: 0, rects: 0 };
-  readonly codecStats: CodecStats = { jpegRects: 0, refinements: 0, copyRects: 0 };
+  readonly codecStats: CodecStats = {
+    jpegRects: 0,
+    refinements: 0,
+    copyRects: 0,
+    streamRects: 0,
+    joinedDamage: 0,
+  };
   /** The codec in use (after any fallback). */
   readonly codec: StreamCodec;
   readonly #capturer: ScreenCapturer;
@@ -41,6 +49,9 @@ export class ScreenStreamer {
   readonly #quality: QualityController;
   readonly #refineMs: number;
   readonly #scroll: ScrollDetector | undefined;
+  /** The CODEC_ZSTD_STREAM compressor; undefined when turned off or libzstd is missing. */
+  readonly #stream: ZstdStream | undefined;
+  readonly #joinPixels: number;
   /** Each viewer's announced capabilities (undefined: every codec). */
   readonly #capabilities = new Map<string, ReadonlySet<string> | undefined>();
   readonly #coalesceMs: number;
@@ -73,6 +84,8 @@ export class ScreenStreamer {
     this.#quality = new QualityController(options.jpegQuality);
     this.#refineMs = Math.min(60_000, Math.max(50, options.refineAfterMs ?? 300));
     this.#scroll = options.scrollDetection === false ? undefined : new ScrollDetector();
+    this.#stream = options.zstdStream === false ? undefined : ZstdStream.open();
+    this.#joinPixels = Math.min(65_536, Math.max(0, options.joinDamagePixels ?? 4096));
     this.#coalesceMs = Math.min(50, Math.max(0, options.coalesceMs ?? 3));
     this.#windows = new ViewerWindows(Math.min(64, Math.max(1, options.window ?? 3)));
     this.#minIntervalMs = 1000 / Math.min(240, Math.max(1, options.fps ?? 60));
@@ -102,6 +115,7 @@ export class ScreenStreamer {
     this.#pending = [];
     this.#broadcastKey = true;
     this.#keyFor.clear();
+    this.#stream?.reset();
     this.#schedule();
   }
 
@@ -114,6 +128,8 @@ export class ScreenStreamer {
   addViewer(viewerId: string, capabilities?: readonly string[]): void {
     this.#capabilities.set(viewerId, capabilities === undefined ? undefined : new Set(capabilities));
     this.#windows.add(viewerId);
+    // The newcomer has not seen the stream so far: the next chunk starts a new one.
+    this.#stream?.reset();
     if (this.#differ?.valid === true) this.#keyFor.add(viewerId);
     else this.#broadcastKey = true;
     this.#schedule();
@@ -138,6 +154,8 @@ export class ScreenStreamer {
 
   /** A key frame for `viewerId` (its window is reset), or for everyone when `viewerId` is ''. */
   refresh(viewerId: string): void {
+    // The viewer may have lost stream chunks (frames dropped for it, a chunk that failed).
+    this.#stream?.reset();
     if (viewerId === '' || !this.#windows.has(viewerId)) {
       this.#broadcastKey = true;
       this.#windows.resetAll();
@@ -156,6 +174,7 @@ export class ScreenStreamer {
     this.#sequence = 0n;
     this.#differ?.invalidate();
     this.#encoder?.classifier.reset();
+    this.#stream?.reset();
   }
 
   close(): void {
@@ -167,6 +186,7 @@ export class ScreenStreamer {
     if (this.#refineTimer !== undefined) clearTimeout(this.#refineTimer);
     // Compressions in flight finish on their own; the encoder frees its handles after them.
     this.#jpeg?.close();
+    this.#stream?.close();
   }
 
   /** The JPEG quality the link currently allows (adaptive codec). */
@@ -203,6 +223,10 @@ export class ScreenStreamer {
 
   #lossyAllowed(): boolean {
     return this.#everyViewerHas(Capability.CodecJpeg);
+  }
+
+  #streamAllowed(): boolean {
+    return this.#stream !== undefined && this.#everyViewerHas(Capability.CodecZstdStream);
   }
 
   #refineDue(): boolean {
@@ -304,7 +328,7 @@ export class ScreenStreamer {
     if (!this.#windows.anyRoom()) return;
     if (this.#pending.length === 0) {
       // Quiet: lossy tiles that stopped changing are resent lossless.
-      const refined = await encoder.refine(previous, this.#now(), this.#refineMs);
+      const refined = await encoder.refine(previous, this.#now(), this.#refineMs, this.#streamAllowed());
       this.codecStats.refinements += refined.length;
       this.#emit(refined, false, '', nowUs());
       return;
@@ -313,21 +337,28 @@ export class ScreenStreamer {
     this.#pending = [];
     const captureUs = nowUs();
     const copiesAllowed = this.#scroll !== undefined && this.#everyViewerHas(Capability.CodecCopy);
-    const { copy, changed } = await readDamage(
-      {
-        capturer: this.#capturer,
-        displayId: display.id,
-        displayWidth: display.width,
-        differ,
-        classifier: encoder.classifier,
-        scroll: copiesAllowed ? this.#scroll : undefined,
-        now: this.#now(),
-      },
-      damage,
-    );
+    const context = {
+      capturer: this.#capturer,
+      displayId: display.id,
+      displayWidth: display.width,
+      differ,
+      classifier: encoder.classifier,
+      scroll: copiesAllowed ? this.#scroll : undefined,
+      now: this.#now(),
+    };
+    const read = await readDamage(context, damage);
+    const copy = read.copy;
+    const changed = mergeAdjacent([...read.changed, ...(await this.#joinLateDamage(context, damage))], 4096);
     if (changed.length === 0 && copy === undefined) return;
     if (changed.reduce((sum, r) => sum + r.width * r.height, 0) >= LARGE_DAMAGE_PIXELS) await nextTurn();
-    const rects = await encoder.encode(previous, changed, this.#now(), false, this.#lossyAllowed());
+    const rects = await encoder.encode(
+      previous,
+      changed,
+      this.#now(),
+      false,
+      this.#lossyAllowed(),
+      this.#streamAllowed(),
+    );
     if (copy !== undefined) {
       this.codecStats.copyRects++;
       rects.unshift({ ...copy, codec: Codec.COPY, payload: new Uint8Array(0) });
@@ -335,29 +366,61 @@ export class ScreenStreamer {
     this.#emit(rects, false, '', captureUs);
   }
 
-  #emit(rects: EncodedRect[], keyFrame: boolean, viewerId: string, captureUs: bigint): void {
-    if (this.#closed || rects.length === 0) return;
+  /**
+   * Typing damage arrives in pieces: xterm draws the glyph, then the cursor a fraction of a
+   * millisecond later. Damage that came in with the capture's reply joins this frame when both
+   * are small, so a keystroke is one update rather than two (no waiting: only what is already
+   * queued is taken). Returns the rectangles of it that changed.
+   */
+  async #joinLateDamage(
+    context: Parameters<typeof readDamage>[0],
+    damage: readonly PixelRect[],
+  ): Promise<PixelRect[]> {
+    if (this.#joinPixels === 0 || this.#capturer.pollDamage === undefined) return [];
+    if (areaOf(damage) > this.#joinPixels) return [];
+    this.#capturer.pollDamage();
+    if (this.#pending.length === 0 || this.#pendingArea() > this.#joinPixels) return [];
+    const late = this.#pending;
+    this.#pending = [];
+    this.codecStats.joinedDamage++;
+    // No scroll search: a copy must come first in its frame.
+    const { changed } = await readDamage({ ...context, scroll: undefined }, late);
+    return changed;
+  }
+
+  #emit(encoded: EncodedRect[], keyFrame: boolean, viewerId: string, captureUs: bigint): void {
+    if (this.#closed || encoded.length === 0) return;
+    // Stream chunks only in frames every viewer gets, while every viewer takes them.
+    const stream = viewerId === '' && this.#streamAllowed() ? this.#stream : undefined;
+    const packed = packStreamRects(encoded, stream, this.#options.logger);
+    this.codecStats.streamRects += packed.streamed;
     const display = this.#display!;
+    const compact = this.#everyViewerHas(Capability.CompactFrames);
+    let chunk = packed.chunk;
     let batch: EncodedRect[] = [];
     let bytes = 0;
     let first = true;
     const flush = (): void => {
-      if (batch.length === 0) return;
+      if (batch.length === 0 && chunk === undefined) return;
       this.#sequence += 1n;
+      const key = keyFrame && first;
+      // Viewers that take compact frames keep a key frame's display fields until the next one.
+      const full = key || !compact;
       const frame = create(VideoFrameSchema, {
         sequence: this.#sequence,
-        displayId: display.id,
-        displayWidth: display.width,
-        displayHeight: display.height,
-        keyFrame: keyFrame && first,
-        captureTimeUs: captureUs,
+        displayId: full ? display.id : '',
+        displayWidth: full ? display.width : 0,
+        displayHeight: full ? display.height : 0,
+        keyFrame: key,
+        captureTimeUs: full ? captureUs : 0n,
         rects: batch.map((r) => create(RectSchema, r)),
+        ...(chunk === undefined ? {} : { streamChunk: chunk }),
       });
       first = false;
       this.#windows.sent(viewerId, this.#sequence);
       this.stats.frames++;
       if (frame.keyFrame) this.stats.keyFrames++;
-      this.stats.bytes += bytes;
+      this.stats.bytes += bytes + (chunk?.byteLength ?? 0);
       this.stats.rects += batch.length;
       for (const r of batch) if (r.codec === Codec.JPEG) this.codecStats.jpegRects++;
       this.#lastFrameAt = this.#now();
@@ -365,8 +428,9 @@ export class ScreenStreamer {
       this.#options.send(frame, viewerId);
       batch = [];
       bytes = 0;
+      chunk = undefined;
     };
-    for (const rect of rects) {
+    for (const rect of packed.rects) {
       if (bytes + rect.payload.byteLength > this.#maxFrameBytes) flush();
       batch.push(rect);
       bytes += rect.payload.byteLength;
@@ -388,6 +452,12 @@ function loadJpeg(options: ScreenStreamerOptions): JpegEncoder | undefined {
     );
     return undefined;
   }
+}
+
+function areaOf(rects: readonly PixelRect[]): number {
+  let area = 0;
+  for (const r of rects) area += r.width * r.height;
+  return area;
 }
 
 function nowUs(): bigint {

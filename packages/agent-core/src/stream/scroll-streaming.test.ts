@@ -1,9 +1,9 @@
 // Scroll copies end to end on a real Xvfb: the streamer's frames, applied to a model of the
 // viewer's screen (copies first, as the viewer paints them), reproduce the screen exactly.
 import { Capability, Codec, type VideoFrame } from '@guruconnect/protocol';
-import { decompress } from '@mongodb-js/zstd';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { X11ScreenCapturer } from '../capture/x11-screen-capturer.js';
+import { frameRects, StreamReader } from '../test-support/stream-reader.js';
 import { textLines } from '../test-support/text-lines.js';
 import { XDrawClient } from '../test-support/x-draw-client.js';
 import { Xvfb } from '../test-support/xvfb.js';
@@ -27,9 +27,10 @@ afterAll(async () => {
 /** The viewer's screen: BGRA, painted in frame order. */
 class Model {
   readonly pixels = Buffer.alloc(W * H * 4);
+  readonly stream = new StreamReader();
 
   async apply(frame: VideoFrame): Promise<void> {
-    for (const r of frame.rects) {
+    for (const r of await frameRects(frame, this.stream)) {
       if (r.codec === Codec.COPY) {
         const snapshot = Buffer.from(this.pixels);
         for (let y = 0; y < r.height; y++) {
@@ -39,7 +40,7 @@ class Model {
         continue;
       }
       expect(r.codec).toBe(Codec.ZSTD_BGRA);
-      const px = await decompress(Buffer.from(r.payload));
+      const px = r.pixels!;
       for (let y = 0; y < r.height; y++) {
         px.copy(this.pixels, ((r.y + y) * W + r.x) * 4, y * r.width * 4, (y + 1) * r.width * 4);
       }
@@ -118,11 +119,15 @@ async function run(scrollDetection: boolean, lateViewer = false, capabilities?: 
     client.destroyWindow(win);
     streamer.close();
     capturer.close();
+    for (const v of viewers.values()) v.model.stream.close();
   }
 }
 
 const bytes = (frames: VideoFrame[]) =>
-  frames.flatMap((f) => f.rects).reduce((sum, r) => sum + r.payload.byteLength, 0);
+  frames.reduce(
+    (sum, f) => sum + f.streamChunk.byteLength + f.rects.reduce((n, r) => n + r.payload.byteLength, 0),
+    0,
+  );
 
 describe('scroll copies', () => {
   it('send a scrolled window as one copy plus the new lines, and the model equals the screen', async () => {
