@@ -1,5 +1,6 @@
 import type { Rect, VideoFrame } from '@guruconnect/protocol';
 import { Codec } from '@guruconnect/protocol';
+import { StreamChunkReader } from './stream-chunk-reader.js';
 import { ViewerError, ViewerErrorCode } from './viewer-error.js';
 import { bgraToRgba, type ZstdDecoder } from './zstd-decoder.js';
 
@@ -18,6 +19,10 @@ export interface PaintResult {
   readonly resized: boolean;
   /** Set when a rectangle used a codec this viewer does not know; the rest of the frame was skipped. */
   readonly unknownCodec?: number;
+  /** The frame was not painted: it came before any key frame told the display's size. */
+  readonly skipped?: boolean;
+  /** A stream chunk was missed: the stream is skipped until the agent starts a new one (ask for a refresh). */
+  readonly streamLost?: boolean;
 }
 
 const IMAGE_CACHE_SIZE = 8;
@@ -36,6 +41,10 @@ export class FramePainter {
   readonly #maxSide: number;
   /** Reused ImageData by size: putImageData copies, so one buffer per rectangle size is enough. */
   readonly #images = new Map<string, ImageData>();
+  /** The display size frames without one refer to (compact frames), from the last that had one. */
+  #size: { width: number; height: number } | undefined;
+  /** The agent's zstd stream; created on first use, undefined when the decoder cannot keep one. */
+  #stream: StreamChunkReader | undefined;
 
   constructor(options: FramePainterOptions) {
     this.#canvas = options.canvas;
@@ -50,9 +59,42 @@ export class FramePainter {
    * Paints every rectangle of `frame`. Throws {@link ViewerError} `GC_ERR_VIEWER_DECODE` for a
    * rectangle that is out of bounds or does not decode (rectangles before it stay painted).
    */
+  /**
+   * True when this painter follows the agent's zstd stream (`VideoFrame.stream_chunk`), so the
+   * viewer may announce `codec-zstd-stream`: the WebAssembly decoder can, the JS fallback cannot.
+   */
+  async streamCapable(): Promise<boolean> {
+    if (this.#stream === undefined) {
+      const ctx = (await this.#decoder).createStream();
+      if (ctx !== undefined) {
+        if (this.#stream === undefined) this.#stream = new StreamChunkReader(ctx);
+        else ctx.dispose();
+      }
+    }
+    return this.#stream !== undefined;
+  }
+
+  /**
+   * Forgets the display size frames referred to and the stream (the agent starts a new one for
+   * a viewer that joins), freeing the stream's decompression context: before a new connection,
+   * and when the element leaves the page.
+   */
+  resetSession(): void {
+    this.#size = undefined;
+    this.#stream?.dispose();
+    this.#stream = undefined;
+  }
+
   async paint(frame: VideoFrame): Promise<PaintResult> {
-    const { displayWidth: width, displayHeight: height } = frame;
+    // Compact frames leave the display fields to key frames: 0 means unchanged.
+    if (frame.displayWidth === 0 && frame.displayHeight === 0) {
+      if (this.#size === undefined) return { resized: false, skipped: true };
+    } else {
+      this.#size = { width: frame.displayWidth, height: frame.displayHeight };
+    }
+    const { width, height } = this.#size;
     if (width === 0 || height === 0 || width > this.#maxSide || height > this.#maxSide) {
+      this.#size = undefined;
       throw new ViewerError(ViewerErrorCode.Decode, `invalid display size ${width}×${height}`);
     }
     let resized = false;
@@ -113,7 +155,32 @@ export class FramePainter {
           return { resized, unknownCodec: rect.codec };
       }
     }
+    if (frame.streamChunk.byteLength > 0 && !this.#paintStream(frame.streamChunk, width, height)) {
+      return { resized, streamLost: true };
+    }
     return { resized };
+  }
+
+  /** Paints a stream chunk's rectangles; false when a chunk was missed (see {@link PaintResult}). */
+  #paintStream(chunk: Uint8Array, width: number, height: number): boolean {
+    const stream = this.#stream;
+    // A chunk the viewer did not ask for (no `codec-zstd-stream`) is an agent bug: repaint.
+    if (stream === undefined) return false;
+    const read = stream.read(chunk);
+    if (read.kind === 'lost') return false;
+    if (read.kind === 'unsynced') return true;
+    for (const rect of read.rects) {
+      if (rect.width === 0 || rect.height === 0) continue;
+      if (rect.x + rect.width > width || rect.y + rect.height > height) {
+        throw new ViewerError(
+          ViewerErrorCode.Decode,
+          `stream rectangle ${rect.width}×${rect.height}+${rect.x}+${rect.y} lies outside the ${width}×${height} display`,
+        );
+      }
+      const rgba = read.output.rgba(rect.offset, rect.width * rect.height);
+      this.#ctx.putImageData(new ImageData(rgba, rect.width, rect.height), rect.x, rect.y);
+    }
+    return true;
   }
 
   #putBgra(rect: Rect, bgra: Uint8Array): void {

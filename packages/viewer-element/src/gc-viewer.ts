@@ -288,6 +288,7 @@ export class GcViewer extends LitElement {
     super.disconnectedCallback();
     this.#wasActiveWhenDetached = this.#controller.active;
     this.#controller.dispose();
+    this.#painter?.resetSession();
     this.#detachInput();
     this.#terminalHost.dispose();
     this.#playback.dispose();

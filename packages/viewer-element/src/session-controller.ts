@@ -35,6 +35,7 @@ const CAPABILITIES = [
   Capability.CodecZstd,
   Capability.CodecJpeg,
   Capability.CodecCopy,
+  Capability.CompactFrames,
   Capability.Cursor,
   Capability.MultiDisplay,
   Capability.Terminal,
@@ -193,6 +194,11 @@ export class SessionController {
       return;
     }
     if (generation !== this.#generation) return;
+    // The painter follows the agent's zstd stream only where its decoder can (WebAssembly).
+    const painter = this.#options.painter();
+    painter?.resetSession();
+    const streams = painter !== undefined && (await painter.streamCapable());
+    if (generation !== this.#generation) return;
     this.#grantedControl = false;
     this.#channels = [];
     try {
@@ -200,7 +206,7 @@ export class SessionController {
         url,
         token,
         sessionId: config.session,
-        capabilities: CAPABILITIES,
+        capabilities: streams ? [...CAPABILITIES, Capability.CodecZstdStream] : CAPABILITIES,
         clientVersion: VIEWER_VERSION,
         handler: {
           onHello: (result) => {
@@ -355,6 +361,7 @@ export class SessionController {
         this.#emit(new ResizeEvent(frame.displayWidth, frame.displayHeight, frame.displayId));
         if (!frame.keyFrame) this.#refresh('the display changed size');
       }
+      if (result.streamLost === true) this.#refresh('a stream chunk was missed');
       if (result.unknownCodec !== undefined) {
         this.#reportError(
           new ViewerError(

@@ -20,6 +20,38 @@ export interface ZstdDecoder {
    * decoder returns a view of its own memory, so nothing is copied). Throws like {@link decode}.
    */
   decodeRgba(src: Uint8Array, width: number, height: number): Uint8ClampedArray<ArrayBuffer>;
+  /**
+   * A decompression context for one `VideoFrame.stream_chunk` stream, or undefined when this
+   * decoder cannot keep one (the pure-JS fallback): the viewer then does not announce
+   * `codec-zstd-stream`.
+   */
+  createStream(): ZstdStreamContext | undefined;
+}
+
+/**
+ * One zstd stream's decompression context (see {@link ZstdDecoder.createStream}). Shares the
+ * decoder's buffers: what {@link decode} returns is valid until the next call on the decoder.
+ */
+export interface ZstdStreamContext {
+  /** Forgets the stream so far (the next data starts a new zstd frame). */
+  reset(): void;
+  /**
+   * Decompresses the next flushed piece of the stream, at most `maxBytes` of output. Throws
+   * {@link ViewerError} `GC_ERR_VIEWER_DECODE` when the data is corrupt or larger.
+   */
+  decode(src: Uint8Array, maxBytes: number): ZstdStreamOutput;
+  /** Frees the context. Idempotent. */
+  dispose(): void;
+}
+
+/** Decompressed stream bytes, in place in the decoder's memory. */
+export interface ZstdStreamOutput {
+  readonly bytes: Uint8Array<ArrayBuffer>;
+  /**
+   * Swizzles `pixels` BGRX pixels at `offset` of {@link bytes} to opaque RGBA in place and returns
+   * them, ready for `ImageData`.
+   */
+  rgba(offset: number, pixels: number): Uint8ClampedArray<ArrayBuffer>;
 }
 
 let wasmDecoder: Promise<ZstdDecoder> | undefined;
@@ -46,6 +78,11 @@ interface ZstdExports {
   gc_is_error(code: number): number;
   gc_error_name(code: number): number;
   gc_bgra_to_rgba(pixels: number): void;
+  gc_bgra_to_rgba_at(offset: number, pixels: number): void;
+  gc_stream_new(): number;
+  gc_stream_free(ctx: number): void;
+  gc_stream_reset(ctx: number): void;
+  gc_stream_decode(ctx: number, srcLength: number, dstCapacity: number): number;
 }
 
 /** A new WebAssembly zstd decoder with its own memory (exported for tests and benchmarks). */
@@ -91,8 +128,46 @@ export async function instantiateWasmDecoder(): Promise<ZstdDecoder> {
     return new TextDecoder().decode(memory.subarray(start, end));
   };
 
+  const createStream = (): ZstdStreamContext | undefined => {
+    let ctx = wasm.gc_stream_new();
+    if (ctx === 0) return undefined;
+    return {
+      reset() {
+        if (ctx !== 0) wasm.gc_stream_reset(ctx);
+      },
+      decode(src, maxBytes) {
+        if (ctx === 0) throw new ViewerError(ViewerErrorCode.Decode, 'zstd stream is closed');
+        const input = wasm.gc_input(src.byteLength);
+        if (input === 0) throw tooLarge(src.byteLength);
+        new Uint8Array(wasm.memory.buffer, input, src.byteLength).set(src);
+        const output = wasm.gc_output(maxBytes);
+        if (output === 0) throw tooLarge(maxBytes);
+        const result = wasm.gc_stream_decode(ctx, src.byteLength, maxBytes) >>> 0;
+        if (wasm.gc_is_error(result) !== 0) {
+          throw new ViewerError(
+            ViewerErrorCode.Decode,
+            `zstd stream chunk failed to decode: ${errorName(result)}`,
+          );
+        }
+        const bytes = new Uint8Array(wasm.memory.buffer as ArrayBuffer, output, result);
+        return {
+          bytes,
+          rgba(offset, pixels) {
+            wasm.gc_bgra_to_rgba_at(offset, pixels);
+            return new Uint8ClampedArray(wasm.memory.buffer as ArrayBuffer, output + offset, pixels * 4);
+          },
+        };
+      },
+      dispose() {
+        if (ctx !== 0) wasm.gc_stream_free(ctx);
+        ctx = 0;
+      },
+    };
+  };
+
   return {
     kind: 'wasm',
+    createStream,
     decode(src, size) {
       const output = run(src, size);
       return new Uint8Array(wasm.memory.buffer, output, size).slice();
@@ -128,6 +203,9 @@ export function createJsDecoder(): ZstdDecoder {
   return {
     kind: 'js',
     decode,
+    // fzstd's streaming decoder holds back short inputs, so it cannot promise a flushed chunk's
+    // pixels when the chunk arrives: without WebAssembly the viewer does without the stream.
+    createStream: () => undefined,
     decodeRgba(src, width, height) {
       const bgra = decode(src, width * height * 4);
       if (rgba.byteLength < bgra.byteLength) rgba = new Uint8ClampedArray(bgra.byteLength);

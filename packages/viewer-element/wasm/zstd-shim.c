@@ -65,13 +65,63 @@ EXPORT(gc_is_error) unsigned gc_is_error(size_t code) { return ZSTD_isError(code
 EXPORT(gc_error_name) const char *gc_error_name(size_t code) { return ZSTD_getErrorName(code); }
 
 /*
- * Turns the first `pixels` BGRX pixels of gc_output into RGBA with alpha 255 (X servers leave
- * the padding byte undefined), 4 pixels per SIMD step.
+ * VideoFrame.stream_chunk: one decompression context per viewer stream, fed the chunks (header
+ * byte stripped by the caller) in order. The window is capped at 2^22 bytes, as the protocol
+ * promises, so a hostile chunk cannot make the page allocate more.
  */
-EXPORT(gc_bgra_to_rgba) void gc_bgra_to_rgba(size_t pixels) {
-  uint8_t *p = output;
+EXPORT(gc_stream_new) ZSTD_DCtx *gc_stream_new(void) {
+  ZSTD_DCtx *ctx = ZSTD_createDCtx();
+  if (ctx == NULL) return NULL;
+  if (ZSTD_isError(ZSTD_DCtx_setParameter(ctx, ZSTD_d_windowLogMax, 22))) {
+    ZSTD_freeDCtx(ctx);
+    return NULL;
+  }
+  return ctx;
+}
+
+EXPORT(gc_stream_free) void gc_stream_free(ZSTD_DCtx *ctx) { ZSTD_freeDCtx(ctx); }
+
+/* Forgets the stream so far: the next chunk must start a new zstd frame. */
+EXPORT(gc_stream_reset) void gc_stream_reset(ZSTD_DCtx *ctx) { ZSTD_DCtx_reset(ctx, ZSTD_reset_session_only); }
+
+/* The error gc_stream_decode returns when a chunk decompresses to more than dst_cap bytes. */
+EXPORT(gc_stream_too_large) size_t gc_stream_too_large(void) { return (size_t)-ZSTD_error_dstSize_tooSmall; }
+
+/*
+ * Decompresses the src_len bytes of gc_input, one flushed chunk, into gc_output (at most dst_cap
+ * bytes). Returns the number of bytes produced, or a zstd error code (see gc_is_error).
+ */
+EXPORT(gc_stream_decode) size_t gc_stream_decode(ZSTD_DCtx *ctx, size_t src_len, size_t dst_cap) {
+  if (ctx == NULL || src_len > input_cap || dst_cap > output_cap) return (size_t)-ZSTD_error_GENERIC;
+  ZSTD_inBuffer in = {input, src_len, 0};
+  ZSTD_outBuffer out = {output, dst_cap, 0};
+  for (;;) {
+    size_t before = out.pos;
+    size_t ret = ZSTD_decompressStream(ctx, &out, &in);
+    if (ZSTD_isError(ret)) return ret;
+    if (in.pos == in.size && out.pos == before) return out.pos;
+    if (out.pos == out.size) {
+      /* Output full: done only if nothing more is pending for this input. */
+      if (in.pos == in.size) {
+        uint8_t probe;
+        ZSTD_outBuffer extra = {&probe, 1, 0};
+        ret = ZSTD_decompressStream(ctx, &extra, &in);
+        if (ZSTD_isError(ret)) return ret;
+        if (extra.pos == 0) return out.pos;
+      }
+      return gc_stream_too_large();
+    }
+  }
+}
+
+/*
+ * Turns `pixels` BGRX pixels starting `offset` bytes into gc_output into RGBA with alpha 255 (X
+ * servers leave the padding byte undefined), 4 pixels per SIMD step.
+ */
+EXPORT(gc_bgra_to_rgba_at) void gc_bgra_to_rgba_at(size_t offset, size_t pixels) {
+  if (offset > output_cap || pixels > (output_cap - offset) / 4) return;
+  uint8_t *p = output + offset;
   size_t i = 0;
-  if (pixels > output_cap / 4) return;
   const v128_t opaque = wasm_i32x4_splat((int32_t)0xff000000);
   for (; i + 4 <= pixels; i += 4) {
     v128_t v = wasm_v128_load(p + i * 4);
@@ -86,3 +136,6 @@ EXPORT(gc_bgra_to_rgba) void gc_bgra_to_rgba(size_t pixels) {
     q[3] = 255;
   }
 }
+
+/* gc_bgra_to_rgba_at from the start of gc_output. */
+EXPORT(gc_bgra_to_rgba) void gc_bgra_to_rgba(size_t pixels) { gc_bgra_to_rgba_at(0, pixels); }
