@@ -64,6 +64,31 @@ export async function readDamage(
   return { copy, changed };
 }
 
+/**
+ * Typing damage arrives in pieces: xterm draws the glyph, then the cursor a fraction of a
+ * millisecond later. Damage that came in with the capture's reply (`ctx.capturer.pollDamage`
+ * delivers it to the streamer) joins the frame being built when `take` hands it over — when it is
+ * small; what `take` leaves stays for the next frame — so a keystroke is one update rather than two. No waiting: only what is already queued
+ * is taken. Returns the rectangles of it that changed (no scroll search: a copy comes first).
+ */
+export async function readLateDamage(
+  ctx: DamageReadContext,
+  take: () => PixelRect[] | undefined,
+): Promise<PixelRect[]> {
+  if (ctx.capturer.pollDamage === undefined) return [];
+  ctx.capturer.pollDamage();
+  const late = take();
+  if (late === undefined) return [];
+  return (await readDamage({ ...ctx, scroll: undefined }, late)).changed;
+}
+
+/** Pixels covered by `rects` (overlaps counted twice). */
+export function areaOf(rects: readonly PixelRect[]): number {
+  let area = 0;
+  for (const r of rects) area += r.width * r.height;
+  return area;
+}
+
 /** `r` (screen coordinates) clipped to display `d`, in display coordinates; undefined when outside. */
 export function clipToDisplay(r: PixelRect, d: DisplayInfo): PixelRect | undefined {
   const x0 = Math.max(r.x, d.x);

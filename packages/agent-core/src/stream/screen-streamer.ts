@@ -1,5 +1,4 @@
-import { create } from '@bufbuild/protobuf';
-import { Capability, Codec, RectSchema, VideoFrameSchema } from '@guruconnect/protocol';
+import { Capability, Codec } from '@guruconnect/protocol';
 import type { DisplayInfo, PixelRect, ScreenCapturer } from '../capture/screen-capturer.js';
 import { AdaptiveEncoder } from '../encode/adaptive-encoder.js';
 import { boundingBox, FrameDiffer, mergeAdjacent } from '../encode/frame-differ.js';
@@ -9,14 +8,21 @@ import { type EncodedRect, RectEncoder } from '../encode/rect-encoder.js';
 import { ScrollDetector } from '../encode/scroll-detector.js';
 import { ZstdStream } from '../encode/zstd-stream.js';
 import { silentLogger } from '../logger.js';
-import { clipToDisplay, LARGE_DAMAGE_PIXELS, nextTurn, readDamage } from './damage-reader.js';
+import {
+  areaOf,
+  clipToDisplay,
+  LARGE_DAMAGE_PIXELS,
+  nextTurn,
+  readDamage,
+  readLateDamage,
+} from './damage-reader.js';
+import { FrameSender } from './frame-sender.js';
 import type {
   CodecStats,
   ScreenStreamerOptions,
   StreamCodec,
   StreamerStats,
 } from './screen-streamer-options.js';
-import { packStreamRects } from './stream-chunk.js';
 import { ViewerWindows } from './viewer-windows.js';
 
 export type {
@@ -59,7 +65,6 @@ export class ScreenStreamer {
   #refineTimer: NodeJS.Timeout | undefined;
   readonly #windows: ViewerWindows;
   readonly #minIntervalMs: number;
-  readonly #maxFrameBytes: number;
   readonly #now: () => number;
   readonly #unsubscribe: () => void;
   #display: DisplayInfo | undefined;
@@ -68,7 +73,7 @@ export class ScreenStreamer {
   /** Viewers owed a key frame addressed to them; `broadcastKey` means everyone. */
   readonly #keyFor = new Set<string>();
   #broadcastKey = false;
-  #sequence = 0n;
+  readonly #sender: FrameSender;
   #lastFrameAt = Number.NEGATIVE_INFINITY;
   #busy = false;
   #timer: NodeJS.Timeout | undefined;
@@ -89,8 +94,19 @@ export class ScreenStreamer {
     this.#coalesceMs = Math.min(50, Math.max(0, options.coalesceMs ?? 3));
     this.#windows = new ViewerWindows(Math.min(64, Math.max(1, options.window ?? 3)));
     this.#minIntervalMs = 1000 / Math.min(240, Math.max(1, options.fps ?? 60));
-    this.#maxFrameBytes = options.maxFrameBytes ?? 3 * 1024 * 1024;
     this.#now = options.now ?? (() => performance.now());
+    this.#sender = new FrameSender({
+      send: options.send,
+      onSent: (sequence, viewerId) => {
+        this.#windows.sent(viewerId, sequence);
+        this.#lastFrameAt = this.#now();
+        this.#quality.sent(sequence, this.#lastFrameAt);
+      },
+      maxFrameBytes: options.maxFrameBytes ?? 3 * 1024 * 1024,
+      stats: this.stats,
+      codecStats: this.codecStats,
+      logger: options.logger,
+    });
     this.#unsubscribe = this.#capturer.onDamage((rects) => this.#onDamage(rects));
   }
 
@@ -171,7 +187,7 @@ export class ScreenStreamer {
     this.#windows.clear();
     this.#keyFor.clear();
     this.#pending = [];
-    this.#sequence = 0n;
+    this.#sender.resetSequence();
     this.#differ?.invalidate();
     this.#encoder?.classifier.reset();
     this.#stream?.reset();
@@ -209,10 +225,12 @@ export class ScreenStreamer {
     return this.#broadcastKey || this.#keyFor.size > 0 || this.#pending.length > 0 || this.#refineDue();
   }
 
-  #pendingArea(): number {
-    let area = 0;
-    for (const r of this.#pending) area += r.width * r.height;
-    return area;
+  /** The damage collected so far when it covers at most `maxPixels` (it is taken), else undefined. */
+  #takePending(maxPixels: number): PixelRect[] | undefined {
+    if (this.#pending.length === 0 || areaOf(this.#pending) > maxPixels) return undefined;
+    const taken = this.#pending;
+    this.#pending = [];
+    return taken;
   }
 
   /** True when every viewer announced `flag` (or takes every codec). */
@@ -257,7 +275,7 @@ export class ScreenStreamer {
     }
     // A large paint arrives as several damage events: give the rest a few ms to join this frame
     // (one frame per paint, not several partial ones). Small damage (typing) goes at once.
-    if (this.#pendingArea() >= LARGE_DAMAGE_PIXELS && this.#coalesceMs > 0) {
+    if (areaOf(this.#pending) >= LARGE_DAMAGE_PIXELS && this.#coalesceMs > 0) {
       this.#timer = setTimeout(() => {
         this.#timer = undefined;
         this.#run();
@@ -348,7 +366,12 @@ export class ScreenStreamer {
     };
     const read = await readDamage(context, damage);
     const copy = read.copy;
-    const changed = mergeAdjacent([...read.changed, ...(await this.#joinLateDamage(context, damage))], 4096);
+    const late =
+      this.#joinPixels > 0 && areaOf(damage) <= this.#joinPixels
+        ? await readLateDamage(context, () => this.#takePending(this.#joinPixels))
+        : [];
+    if (late.length > 0) this.codecStats.joinedDamage++;
+    const changed = mergeAdjacent([...read.changed, ...late], 4096);
     if (changed.length === 0 && copy === undefined) return;
     if (changed.reduce((sum, r) => sum + r.width * r.height, 0) >= LARGE_DAMAGE_PIXELS) await nextTurn();
     const rects = await encoder.encode(
@@ -366,76 +389,16 @@ export class ScreenStreamer {
     this.#emit(rects, false, '', captureUs);
   }
 
-  /**
-   * Typing damage arrives in pieces: xterm draws the glyph, then the cursor a fraction of a
-   * millisecond later. Damage that came in with the capture's reply joins this frame when both
-   * are small, so a keystroke is one update rather than two (no waiting: only what is already
-   * queued is taken). Returns the rectangles of it that changed.
-   */
-  async #joinLateDamage(
-    context: Parameters<typeof readDamage>[0],
-    damage: readonly PixelRect[],
-  ): Promise<PixelRect[]> {
-    if (this.#joinPixels === 0 || this.#capturer.pollDamage === undefined) return [];
-    if (areaOf(damage) > this.#joinPixels) return [];
-    this.#capturer.pollDamage();
-    if (this.#pending.length === 0 || this.#pendingArea() > this.#joinPixels) return [];
-    const late = this.#pending;
-    this.#pending = [];
-    this.codecStats.joinedDamage++;
-    // No scroll search: a copy must come first in its frame.
-    const { changed } = await readDamage({ ...context, scroll: undefined }, late);
-    return changed;
-  }
-
   #emit(encoded: EncodedRect[], keyFrame: boolean, viewerId: string, captureUs: bigint): void {
     if (this.#closed || encoded.length === 0) return;
-    // Stream chunks only in frames every viewer gets, while every viewer takes them.
-    const stream = viewerId === '' && this.#streamAllowed() ? this.#stream : undefined;
-    const packed = packStreamRects(encoded, stream, this.#options.logger);
-    this.codecStats.streamRects += packed.streamed;
-    const display = this.#display!;
-    const compact = this.#everyViewerHas(Capability.CompactFrames);
-    let chunk = packed.chunk;
-    let batch: EncodedRect[] = [];
-    let bytes = 0;
-    let first = true;
-    const flush = (): void => {
-      if (batch.length === 0 && chunk === undefined) return;
-      this.#sequence += 1n;
-      const key = keyFrame && first;
-      // Viewers that take compact frames keep a key frame's display fields until the next one.
-      const full = key || !compact;
-      const frame = create(VideoFrameSchema, {
-        sequence: this.#sequence,
-        displayId: full ? display.id : '',
-        displayWidth: full ? display.width : 0,
-        displayHeight: full ? display.height : 0,
-        keyFrame: key,
-        captureTimeUs: full ? captureUs : 0n,
-        rects: batch.map((r) => create(RectSchema, r)),
-        ...(chunk === undefined ? {} : { streamChunk: chunk }),
-      });
-      first = false;
-      this.#windows.sent(viewerId, this.#sequence);
-      this.stats.frames++;
-      if (frame.keyFrame) this.stats.keyFrames++;
-      this.stats.bytes += bytes + (chunk?.byteLength ?? 0);
-      this.stats.rects += batch.length;
-      for (const r of batch) if (r.codec === Codec.JPEG) this.codecStats.jpegRects++;
-      this.#lastFrameAt = this.#now();
-      this.#quality.sent(this.#sequence, this.#lastFrameAt);
-      this.#options.send(frame, viewerId);
-      batch = [];
-      bytes = 0;
-      chunk = undefined;
-    };
-    for (const rect of packed.rects) {
-      if (bytes + rect.payload.byteLength > this.#maxFrameBytes) flush();
-      batch.push(rect);
-      bytes += rect.payload.byteLength;
-    }
-    flush();
+    this.#sender.send(this.#display!, encoded, {
+      keyFrame,
+      viewerId,
+      captureUs,
+      // Stream chunks only in frames every viewer gets, while every viewer takes them.
+      stream: viewerId === '' && this.#streamAllowed() ? this.#stream : undefined,
+      compact: this.#everyViewerHas(Capability.CompactFrames),
+    });
   }
 }
 
@@ -452,12 +415,6 @@ function loadJpeg(options: ScreenStreamerOptions): JpegEncoder | undefined {
     );
     return undefined;
   }
-}
-
-function areaOf(rects: readonly PixelRect[]): number {
-  let area = 0;
-  for (const r of rects) area += r.width * r.height;
-  return area;
 }
 
 function nowUs(): bigint {
