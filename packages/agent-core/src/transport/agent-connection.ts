@@ -14,6 +14,18 @@ import { silentLogger } from '../logger.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { type ConnectionState, ConnectionStateMachine } from './connection-state.js';
 
+/**
+ * The agent's WebSocket masking key: always zero. RFC 6455 §10.3 masks client frames so that
+ * script in a browser cannot put bytes of its choosing on the wire to poison an intermediary's
+ * cache; the agent is not a browser and sends only envelopes it encoded itself, so the mask
+ * protects nothing here. A zero key keeps the framing valid (the mask bit and key are still
+ * sent, any relay accepts it) while `ws` skips the XOR pass and the copy it makes of every
+ * outgoing buffer, and the relay's `ws` skips the unmasking pass (issue #8: relay CPU per GB).
+ */
+function zeroMask(mask: Buffer): void {
+  mask.fill(0);
+}
+
 /** Close codes that mean "this credential is refused": 4001 unauthorized, 4009 key revoked. */
 export const CREDENTIAL_REFUSED_CODES: ReadonlySet<number> = new Set([4001, 4009]);
 /** Closes after which a persistent agent waits the full backoff cap: refused key, replaced. */
@@ -158,7 +170,10 @@ export class AgentConnection {
     const attempt = this.#backoff.attempt;
     this.#machine.transition({ kind: 'connecting', attempt, url: this.url });
     this.#logger.debug('connecting to relay', { url: this.url, attempt });
-    const ws = new WebSocket(this.url, { maxPayload: this.#options.maxPayload ?? 4 * 1024 * 1024 });
+    const ws = new WebSocket(this.url, {
+      maxPayload: this.#options.maxPayload ?? 4 * 1024 * 1024,
+      generateMask: zeroMask,
+    });
     ws.binaryType = 'nodebuffer';
     this.#ws = ws;
     ws.on('open', () => this.#onOpen(ws));

@@ -12,7 +12,7 @@ import {
   encodeEnvelope,
   SessionMode,
 } from '@guruconnect/protocol';
-import { WebSocket } from 'ws';
+import { type ClientOptions, WebSocket } from 'ws';
 import type { AgentIdentity, RelayEvent, ViewerGrant } from '../hooks.js';
 import { createRelay, type Relay } from '../relay.js';
 import type { RelayOptions } from '../relay-options.js';
@@ -122,8 +122,14 @@ export class TestClient {
   /** Answer relay heartbeats automatically. */
   autoHeartbeat = true;
 
-  constructor(url: string, headers: Record<string, string> = {}) {
-    this.ws = new WebSocket(url, { headers, perMessageDeflate: false, maxPayload: BIG.maxFrameBytes });
+  /** `options` go to the ws client as they are (e.g. `generateMask`). */
+  constructor(url: string, headers: Record<string, string> = {}, options: ClientOptions = {}) {
+    this.ws = new WebSocket(url, {
+      headers,
+      perMessageDeflate: false,
+      maxPayload: BIG.maxFrameBytes,
+      ...options,
+    });
     this.opened = new Promise((resolve, reject) => {
       this.ws.once('open', () => resolve());
       this.ws.once('unexpected-response', (_req, res) =>
@@ -198,8 +204,9 @@ export async function connectAgent(
   h: Harness,
   credential: string,
   viaSupportCode = false,
+  options: ClientOptions = {},
 ): Promise<TestClient> {
-  const agent = new TestClient(`ws://127.0.0.1:${h.port}/v1/agent`);
+  const agent = new TestClient(`ws://127.0.0.1:${h.port}/v1/agent`, {}, options);
   await agent.opened;
   agent.send({
     payload: {
