@@ -1,6 +1,8 @@
-// The two middles the throughput bench compares, startable in the bench's own process or in a
-// child (middle-child.mjs): a bare ws forwarder and a relay-core relay with trivial hooks.
+// The middles the throughput bench compares, startable in the bench's own process or in a
+// child (middle-child.mjs): a raw TCP pipe (the floor: no WebSocket parsing at all), a bare ws
+// forwarder and a relay-core relay with trivial hooks.
 import { createServer } from 'node:http';
+import { connect as connectTcp, createServer as createTcpServer } from 'node:net';
 import { Channel, SessionMode } from '@guruconnect/protocol';
 import { createRelay } from '@guruconnect/relay-core';
 import { WebSocketServer } from 'ws';
@@ -14,6 +16,39 @@ function listen(server) {
 async function closeServer(server) {
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
+}
+
+/**
+ * A raw TCP pipe: each accepted connection is piped byte for byte, both ways, to a new
+ * connection to `targetPort` (the bench's own ws server). What it costs per GB is what the
+ * kernel and Node's stream plumbing cost a middle that parses nothing — the ceiling any
+ * WebSocket middle in Node can reach on this machine.
+ */
+export async function startTcp(targetPort) {
+  const sockets = new Set();
+  const track = (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  };
+  const server = createTcpServer((downstream) => {
+    const upstream = connectTcp(targetPort, '127.0.0.1');
+    track(downstream);
+    track(upstream);
+    // A reset on either side ends the pair; the bench only ever terminates both ends.
+    downstream.on('error', () => upstream.destroy());
+    upstream.on('error', () => downstream.destroy());
+    downstream.pipe(upstream);
+    upstream.pipe(downstream);
+  });
+  const port = await listen(server);
+  return {
+    port,
+    stats: () => ({ framesDropped: 0 }),
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }
 
 /** A ws server that forwards every message from /a to /b and back, untouched. */

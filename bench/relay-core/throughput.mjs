@@ -3,16 +3,23 @@
 // same endpoints and the same end-to-end flow control (sender keeps W frames in flight,
 // receiver acknowledges each frame, the ack travels back through the middle).
 //
-//   npm run build && node bench/relay-core/throughput.mjs [seconds-per-run=2] [rounds=5]
-import { spawn } from 'node:child_process';
+//   npm run build && node bench/relay-core/throughput.mjs [seconds-per-run=2] [rounds=5] [all|own-process]
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createEnvelope, decodeEnvelope, encodeEnvelope } from '@guruconnect/protocol';
-import { WebSocket } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { LIMITS, startBare, startRelay } from './middles.mjs';
 
 const SECONDS = Number(process.argv[2] ?? 2);
 const ROUNDS = Number(process.argv[3] ?? 5);
+/** `own-process` skips the same-process section and runs only the per-core one. */
+const SECTIONS = process.argv[4] ?? 'all';
+/** Node options for the middle child processes, e.g. GC_BENCH_MIDDLE_NODE_ARGS=--single-threaded-gc. */
+const NODE_ARGS = (process.env.GC_BENCH_MIDDLE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/** socat, when installed, gives the kernel's own floor: a middle that costs nothing in user space. */
+const HAVE_SOCAT = spawnSync('socat', ['-V'], { stdio: 'ignore' }).status === 0;
 const MIDDLE_CHILD = fileURLToPath(new URL('./middle-child.mjs', import.meta.url));
 const CONFIGS = [
   { size: 1024 * 1024, window: 3 },
@@ -20,8 +27,21 @@ const CONFIGS = [
   { size: 64 * 1024, window: 16 },
 ];
 
-function open(url, headers = {}) {
-  const ws = new WebSocket(url, { headers, perMessageDeflate: false, maxPayload: LIMITS.maxFrameBytes });
+/**
+ * The agent's masking key, as packages/agent-core's AgentConnection sets it: all zeros, so ws
+ * neither copies nor XORs what it sends and the middle does not unmask (see agent-connection.ts
+ * for why a Node agent may). The sending end of the bare pipe uses it too, so both middles see
+ * the same bytes; viewers (browsers) always mask, and so do the bench's.
+ */
+const zeroMask = (mask) => mask.fill(0);
+
+function open(url, headers = {}, { zeroMask: unmasked = false } = {}) {
+  const ws = new WebSocket(url, {
+    headers,
+    perMessageDeflate: false,
+    maxPayload: LIMITS.maxFrameBytes,
+    ...(unmasked ? { generateMask: zeroMask } : {}),
+  });
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve(ws));
     ws.once('error', reject);
@@ -111,12 +131,12 @@ async function drive(sender, receiver, size, window) {
 /** Connects an agent and a viewer (or the two ends of a bare pipe) to a middle on `port`. */
 async function connect(kind, port) {
   if (kind === 'bare') {
-    const a = await open(`ws://127.0.0.1:${port}/a`);
+    const a = await open(`ws://127.0.0.1:${port}/a`, {}, { zeroMask: true });
     const b = await open(`ws://127.0.0.1:${port}/b`);
     await new Promise((resolve) => setTimeout(resolve, 20));
     return [a, b];
   }
-  const agent = await open(`ws://127.0.0.1:${port}/v1/agent`);
+  const agent = await open(`ws://127.0.0.1:${port}/v1/agent`, {}, { zeroMask: true });
   const hello = nextMessage(agent, 'helloResult');
   send(agent, { payload: { case: 'agentHello', value: { credential: { case: 'agentKey', value: 'k' } } } });
   await hello;
@@ -145,29 +165,95 @@ function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
 }
 
-/** One run with the middle in a child process: delivered MB/s and GB forwarded per middle CPU-second. */
-async function separate(kind, size, window) {
-  const child = spawn(process.execPath, [MIDDLE_CHILD, kind, String(window)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
+/**
+ * The receiving end for the raw TCP middle: a ws server in this process that the middle pipes
+ * the sender's connection to, so the middle only ever moves bytes.
+ */
+async function tcpTarget() {
+  const wss = new WebSocketServer({
+    port: 0,
+    host: '127.0.0.1',
+    perMessageDeflate: false,
+    maxPayload: LIMITS.maxFrameBytes,
   });
+  await new Promise((resolve) => wss.once('listening', resolve));
+  return wss;
+}
+
+/** A port nothing listens on right now (for socat, which cannot report the one it got). */
+async function freePort() {
+  const server = createNetServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Opens the sender's end, retrying while the middle (socat) is not listening yet. */
+async function openWithRetry(url) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await open(url, {}, { zeroMask: true });
+    } catch (error) {
+      if (error.code !== 'ECONNREFUSED' || attempt >= 50) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}
+
+/**
+ * Starts a middle in a process of its own: `kernel` is socat (a C read/write loop, 64 KiB
+ * buffer: what the kernel alone costs), the others are middle-child.mjs.
+ */
+async function startMiddle(kind, window, targetPort) {
+  if (kind === 'kernel') {
+    const port = await freePort();
+    const child = spawn(
+      'socat',
+      ['-b', '65536', `TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr`, `TCP:127.0.0.1:${targetPort}`],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    return { child, port };
+  }
+  const args = [...NODE_ARGS, MIDDLE_CHILD, kind, String(window)];
+  if (targetPort !== undefined) args.push(String(targetPort));
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const port = await new Promise((resolve) =>
     child.stdout.once('data', (d) => resolve(Number(String(d).split(' ')[1]))),
   );
-  const [a, b] = await connect(kind, port);
+  return { child, port };
+}
+
+/** One run with the middle in a child process: delivered MB/s and GB forwarded per middle CPU-second. */
+async function separate(kind, size, window) {
+  const target = kind === 'tcp' || kind === 'kernel' ? await tcpTarget() : undefined;
+  const { child, port } = await startMiddle(kind, window, target?.address().port);
+  let a;
+  let b;
+  if (target !== undefined) {
+    const accepted = new Promise((resolve) => target.once('connection', resolve));
+    a = await openWithRetry(`ws://127.0.0.1:${port}/a`);
+    b = await accepted;
+  } else {
+    [a, b] = await connect(kind, port);
+  }
   const cpu0 = cpuSeconds(child.pid);
   const result = await drive(a, b, size, window);
   const cpu = cpuSeconds(child.pid) - cpu0;
   a.terminate();
   b.terminate();
-  child.stdin.end();
-  await new Promise((resolve) => child.once('exit', resolve));
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  if (kind === 'kernel') child.kill();
+  else child.stdin.end();
+  await exited;
+  if (target !== undefined) await new Promise((resolve) => target.close(resolve));
   return { ...result, middleCores: cpu / SECONDS, gbPerCoreSecond: (result.mbps * SECONDS) / 1000 / cpu };
 }
 
 console.log(
   `relay-core forwarding throughput (${SECONDS} s per run, ${ROUNDS} rounds alternating, median, same process)`,
 );
-for (const { size, window } of CONFIGS) {
+for (const { size, window } of SECTIONS === 'own-process' ? [] : CONFIGS) {
   const runs = { bare: [], relay: [], bareCpu: [], relayCpu: [] };
   let dropped = 0;
   for (let round = 0; round < ROUNDS; round++) {
@@ -200,18 +286,25 @@ console.log(
   '\nthe middle in a process of its own (endpoints in this one): forwarded GB per CPU-second of the middle (median)',
 );
 for (const { size, window } of CONFIGS.filter((c) => c.size <= 64 * 1024)) {
-  const runs = { bare: [], relay: [] };
+  const runs = HAVE_SOCAT ? { kernel: [], tcp: [], bare: [], relay: [] } : { tcp: [], bare: [], relay: [] };
   for (let round = 0; round < ROUNDS; round++) {
-    runs.bare.push(await separate('bare', size, window));
-    runs.relay.push(await separate('relay', size, window));
+    for (const kind of Object.keys(runs)) runs[kind].push(await separate(kind, size, window));
   }
-  const median = (xs, key) => xs.map((x) => x[key]).sort((x, y) => x - y)[Math.floor(xs.length / 2)];
-  const label = `${size / 1024} KiB`;
-  const relayRate = median(runs.relay, 'gbPerCoreSecond');
+  const median = (kind, key) => runs[kind].map((x) => x[key]).sort((x, y) => x - y)[Math.floor(ROUNDS / 2)];
+  const describe = (kind) =>
+    `${median(kind, 'mbps').toFixed(0)} MB/s at ${median(kind, 'middleCores').toFixed(2)} cores → ` +
+    `${median(kind, 'gbPerCoreSecond').toFixed(2)} GB/s per core`;
+  const relayRate = median('relay', 'gbPerCoreSecond');
   console.log(
-    `${label.padStart(7)} frames, window ${String(window).padStart(2)}: bare ws ${median(runs.bare, 'mbps').toFixed(0)} MB/s at ` +
-      `${median(runs.bare, 'middleCores').toFixed(2)} cores → ${median(runs.bare, 'gbPerCoreSecond').toFixed(2)} GB/s per core; ` +
-      `relay ${median(runs.relay, 'mbps').toFixed(0)} MB/s at ${median(runs.relay, 'middleCores').toFixed(2)} cores → ` +
-      `${relayRate.toFixed(2)} GB/s per core (target ≥ 1 GB/s per core: ${relayRate >= 1 ? 'met' : 'NOT met'})`,
+    `${`${size / 1024} KiB`.padStart(7)} frames, window ${String(window).padStart(2)}: ` +
+      (HAVE_SOCAT ? `socat (kernel floor) ${describe('kernel')}; ` : '') +
+      `raw TCP (Node) ${describe('tcp')}; ` +
+      `bare ws ${describe('bare')}; relay ${describe('relay')} (target ≥ 1 GB/s per core: ${relayRate >= 1 ? 'met' : 'NOT met'})`,
+  );
+  console.log(
+    `${''.padStart(7)}        per round GB/s per core: ` +
+      Object.keys(runs)
+        .map((kind) => `${kind} ${runs[kind].map((x) => x.gbPerCoreSecond.toFixed(2)).join('/')}`)
+        .join('; '),
   );
 }
