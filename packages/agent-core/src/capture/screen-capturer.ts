@@ -60,6 +60,14 @@ export interface ScreenCapturer {
   cursorImage(): CursorImage | undefined;
   /** Pointer position in screen coordinates. */
   cursorPosition(): { x: number; y: number } | undefined;
+  /**
+   * `capture` without holding up the event loop while the platform copies the pixels (a busy X
+   * server can take milliseconds for a large area). One call at a time; the image stays valid
+   * until the next `captureAsync`. Optional.
+   */
+  captureAsync?(displayId: string, rect: PixelRect): Promise<CapturedImage>;
+  /** `cursorPosition` without holding up the event loop. Optional. */
+  cursorPositionAsync?(): Promise<{ x: number; y: number } | undefined>;
   /** Releases the display connection, shared memory, timers and watchers. Idempotent. */
   close(): void;
 }

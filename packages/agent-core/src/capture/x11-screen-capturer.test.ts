@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { XDrawClient } from '../test-support/x-draw-client.js';
 import { Xvfb } from '../test-support/xvfb.js';
@@ -29,6 +29,17 @@ function pattern(width: number, height: number): Uint8Array {
     }
   }
   return out;
+}
+
+/** This process's open sockets (X connections among them). */
+function sockets(): number {
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`).startsWith('socket:');
+    } catch {
+      return false; // the fd closed while we looked
+    }
+  }).length;
 }
 
 function shmSegments(): Set<string> {
@@ -147,6 +158,47 @@ describe('X11ScreenCapturer', () => {
     expect([...shmSegments()].filter((id) => !before.has(id))).toEqual([]);
     expect(() => capturer.capture('screen')).toThrow(/closed/);
     capturer.close();
+  });
+
+  it('captures and reads the pointer off the event loop, through connections of their own, released on close', async () => {
+    await xvfb.exec('xsetroot', ['-solid', '#103050']);
+    const client = new XDrawClient(xvfb.display);
+    const before = shmSegments();
+    const capturer = new X11ScreenCapturer({ display: xvfb.display });
+    let open = 0;
+    try {
+      const win = client.createWindow(200, 100, 40, 30, 0x00ff00);
+      const id = capturer.displays()[0]!.id;
+      const rect = { x: 190, y: 90, width: 400, height: 300 };
+      const asyncImage = await capturer.captureAsync(id, rect);
+      const copy = Buffer.from(asyncImage.data);
+      const syncImage = capturer.capture(id, rect);
+      expect(copy.equals(Buffer.from(syncImage.data))).toBe(true);
+      expect(pixel(asyncImage, 15, 15)).toEqual([0, 0xff, 0]);
+      expect(pixel(asyncImage, 5, 5)).toEqual([0x10, 0x30, 0x50]);
+      // Its own segment, beside the synchronous one.
+      expect([...shmSegments()].filter((s) => !before.has(s))).toHaveLength(2);
+      await expect(capturer.captureAsync(id, { x: 1200, y: 0, width: 100, height: 10 })).rejects.toThrow(
+        /outside/,
+      );
+
+      await xvfb.exec('xdotool', ['mousemove', '77', '66']);
+      expect(await capturer.cursorPositionAsync()).toEqual({ x: 77, y: 66 });
+      // One probe at a time: a second call while one is in flight answers undefined.
+      const [a, b] = await Promise.all([capturer.cursorPositionAsync(), capturer.cursorPositionAsync()]);
+      expect([a, b]).toEqual([{ x: 77, y: 66 }, undefined]);
+      client.destroyWindow(win);
+    } finally {
+      client.close();
+      open = sockets();
+      capturer.close();
+    }
+    // Three X connections (main, capture, probe) were open; all are closed.
+    await waitFor(() => sockets() === open - 3);
+    expect([...shmSegments()].filter((s) => !before.has(s))).toEqual([]);
+    await expect(capturer.captureAsync('screen', { x: 0, y: 0, width: 1, height: 1 })).rejects.toThrow(
+      /closed/,
+    );
   });
 
   it('refuses an unknown display and a rectangle outside the display', () => {

@@ -1,7 +1,7 @@
 import { AgentError, AgentErrorCode } from '../agent-error.js';
 import { ShmSegment } from '../x11/shm-segment.js';
 import { X11Connection } from '../x11/x11-connection.js';
-import { decodeCursorImage, decodeMonitors, nativeView, pollReadable } from '../x11/xlib.js';
+import { callAsync, decodeCursorImage, decodeMonitors, nativeView, pollReadable } from '../x11/xlib.js';
 import { argbLongsToRgba } from './cursor-pixels.js';
 import type {
   CapturedImage,
@@ -48,6 +48,14 @@ export class X11ScreenCapturer implements ScreenCapturer {
   readonly #pollIntervalMs: number;
   #pollTimer: NodeJS.Timeout | undefined;
   #displays: DisplayInfo[] | undefined;
+  /**
+   * Connections whose round trips run on libuv's thread pool (captureAsync, cursorPositionAsync),
+   * each used by one call at a time and by nothing else; opened on first use.
+   */
+  #async: { conn: X11Connection; shm: ShmSegment | undefined } | undefined;
+  #probe: X11Connection | undefined;
+  #capturing = false;
+  #probing = false;
   #closed = false;
 
   constructor(options: X11ScreenCapturerOptions = {}) {
@@ -101,19 +109,7 @@ export class X11ScreenCapturer implements ScreenCapturer {
     this.#assertOpen();
     const display = this.#display(displayId);
     const r = rect ?? { x: 0, y: 0, width: display.width, height: display.height };
-    if (
-      r.width <= 0 ||
-      r.height <= 0 ||
-      r.x < 0 ||
-      r.y < 0 ||
-      r.x + r.width > display.width ||
-      r.y + r.height > display.height
-    ) {
-      throw new AgentError(
-        AgentErrorCode.X11Request,
-        `capture rectangle ${r.width}×${r.height}+${r.x}+${r.y} is outside display ${display.id} (${display.width}×${display.height})`,
-      );
-    }
+    this.#checkInside(display, r);
     const sx = display.x + r.x;
     const sy = display.y + r.y;
     let image: CapturedImage;
@@ -127,6 +123,67 @@ export class X11ScreenCapturer implements ScreenCapturer {
     // become readable for them, so hand them out on the next turn.
     this.#pump.scheduleDrain();
     return image;
+  }
+
+  /**
+   * `capture` with the X round trip on libuv's thread pool, through a connection and a
+   * shared-memory segment of its own (MIT-SHM only; without it, or while another call is in
+   * flight, this captures synchronously). The image stays valid until the next `captureAsync`.
+   */
+  async captureAsync(displayId: string, rect: PixelRect): Promise<CapturedImage> {
+    this.#assertOpen();
+    if (this.#shm === undefined || this.#capturing) return this.capture(displayId, rect);
+    const display = this.#display(displayId);
+    this.#checkInside(display, rect);
+    this.#async ??= this.#openAsync();
+    const shm = this.#async.shm;
+    if (shm === undefined) return this.capture(displayId, rect);
+    this.#capturing = true;
+    try {
+      const data = await shm.getImageAsync(
+        this.#async.conn.root,
+        display.x + rect.x,
+        display.y + rect.y,
+        rect.width,
+        rect.height,
+      );
+      this.#assertOpen();
+      return { width: rect.width, height: rect.height, stride: rect.width * 4, data };
+    } finally {
+      this.#capturing = false;
+    }
+  }
+
+  /**
+   * `cursorPosition` through a connection of its own, the round trip on libuv's thread pool.
+   * Undefined while an earlier call is still in flight.
+   */
+  async cursorPositionAsync(): Promise<{ x: number; y: number } | undefined> {
+    this.#assertOpen();
+    if (this.#probing) return undefined;
+    this.#probe ??= new X11Connection({ display: this.#conn.name });
+    const probe = this.#probe;
+    const rx = [0];
+    const ry = [0];
+    this.#probing = true;
+    try {
+      const ok = await callAsync(
+        probe.lib.XQueryPointer,
+        probe.handle,
+        probe.root,
+        [0],
+        [0],
+        rx,
+        ry,
+        [0],
+        [0],
+        [0],
+      );
+      if (ok === 0 || this.#closed) return undefined;
+      return { x: rx[0] ?? 0, y: ry[0] ?? 0 };
+    } finally {
+      this.#probing = false;
+    }
   }
 
   onDamage(listener: (rects: PixelRect[]) => void): () => void {
@@ -211,10 +268,52 @@ export class X11ScreenCapturer implements ScreenCapturer {
     this.#pump.close();
     this.#shm?.close();
     this.#conn.close();
+    // A call in flight on the thread pool still uses these: close them once it has finished.
+    const asyncConns = this.#async;
+    const probe = this.#probe;
+    this.#async = undefined;
+    this.#probe = undefined;
+    const closeLater = (): void => {
+      if (this.#capturing || this.#probing) {
+        setTimeout(closeLater, 5);
+        return;
+      }
+      asyncConns?.shm?.close();
+      asyncConns?.conn.close();
+      probe?.close();
+    };
+    closeLater();
   }
 
   #emitDamage(rects: PixelRect[]): void {
     for (const listener of this.#damageListeners) listener(rects);
+  }
+
+  #checkInside(display: DisplayInfo, r: PixelRect): void {
+    if (
+      r.width <= 0 ||
+      r.height <= 0 ||
+      r.x < 0 ||
+      r.y < 0 ||
+      r.x + r.width > display.width ||
+      r.y + r.height > display.height
+    ) {
+      throw new AgentError(
+        AgentErrorCode.X11Request,
+        `capture rectangle ${r.width}×${r.height}+${r.x}+${r.y} is outside display ${display.id} (${display.width}×${display.height})`,
+      );
+    }
+  }
+
+  #openAsync(): { conn: X11Connection; shm: ShmSegment | undefined } {
+    const conn = new X11Connection({ display: this.#conn.name });
+    try {
+      const { width, height } = conn.screenSize();
+      return { conn, shm: new ShmSegment(conn, width * height * 4) };
+    } catch {
+      // The synchronous path still works; it is used instead (see captureAsync).
+      return { conn, shm: undefined };
+    }
   }
 
   #display(id: string): DisplayInfo {

@@ -91,10 +91,23 @@ export class CursorTracker {
   }
 
   #poll(): void {
+    const capturer = this.#options.capturer;
+    if (capturer.cursorPositionAsync === undefined) {
+      this.#report(() => capturer.cursorPosition());
+      return;
+    }
+    // Off the event loop: a busy X server must not hold up input for a pointer poll.
+    capturer.cursorPositionAsync().then(
+      (p) => this.#report(() => p),
+      (error: unknown) => this.#options.onError(error),
+    );
+  }
+
+  #report(position: () => { x: number; y: number } | undefined): void {
     const display = this.#display;
-    if (display === undefined) return;
+    if (display === undefined || this.#closed) return;
     try {
-      const p = this.#options.capturer.cursorPosition();
+      const p = position();
       if (p === undefined) return;
       const x = p.x - display.x;
       const y = p.y - display.y;

@@ -47,9 +47,14 @@ export async function readDamage(
   const changed: PixelRect[] = [];
   let copy: CopyRect | undefined;
   for (const a of [largest, ...areas.filter((r) => r !== largest)]) {
-    const image = ctx.capturer.capture(ctx.displayId, a);
-    // Only the streamer captures, and one frame at a time: the image stays as it is across the yield.
-    if (a.width * a.height >= LARGE_DAMAGE_PIXELS) await nextTurn();
+    // A large area is copied off the event loop (input keeps flowing while a busy X server
+    // works); only the streamer captures, one frame at a time, so the image stays as it is.
+    const large = a.width * a.height >= LARGE_DAMAGE_PIXELS;
+    const image =
+      large && ctx.capturer.captureAsync !== undefined
+        ? await ctx.capturer.captureAsync(ctx.displayId, a)
+        : ctx.capturer.capture(ctx.displayId, a);
+    if (large) await nextTurn();
     if (a === largest && ctx.scroll !== undefined) {
       copy = ctx.scroll.detect(ctx.differ.previous, ctx.displayWidth, a, image);
       if (copy !== undefined) {

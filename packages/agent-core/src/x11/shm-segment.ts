@@ -1,6 +1,6 @@
 import { AgentError, AgentErrorCode } from '../agent-error.js';
 import type { X11Connection } from './x11-connection.js';
-import { allocShmSegmentInfo, decodeXImage, freeNative, nativeView, type Ptr } from './xlib.js';
+import { allocShmSegmentInfo, callAsync, decodeXImage, freeNative, nativeView, type Ptr } from './xlib.js';
 
 const IPC_PRIVATE = 0;
 const IPC_CREAT = 0o1000;
@@ -54,6 +54,48 @@ export class ShmSegment {
    * view of them (stride `width * 4`). The view is overwritten by the next call.
    */
   getImage(drawable: number, x: number, y: number, width: number, height: number): Uint8Array {
+    const image = this.#createImage(width, height);
+    try {
+      const ok = this.#conn.lib.XShmGetImage(this.#conn.handle, drawable, image, x, y, ALL_PLANES);
+      this.#assertGot(ok);
+    } finally {
+      // XShmCreateImage's destroy hook frees only the XImage struct, never the segment.
+      this.#conn.lib.XDestroyImage(image);
+    }
+    return this.#view.subarray(0, width * height * 4);
+  }
+
+  /**
+   * {@link getImage} with the round trip on libuv's thread pool, so the event loop does not wait
+   * for a busy X server. The connection must be this segment's alone while the promise is
+   * pending (one call at a time; nothing else on the connection).
+   */
+  async getImageAsync(
+    drawable: number,
+    x: number,
+    y: number,
+    width: number,
+    height: number,
+  ): Promise<Uint8Array> {
+    const image = this.#createImage(width, height);
+    try {
+      const ok = await callAsync(
+        this.#conn.lib.XShmGetImage,
+        this.#conn.handle,
+        drawable,
+        image,
+        x,
+        y,
+        ALL_PLANES,
+      );
+      this.#assertGot(ok);
+    } finally {
+      this.#conn.lib.XDestroyImage(image);
+    }
+    return this.#view.subarray(0, width * height * 4);
+  }
+
+  #createImage(width: number, height: number): Ptr {
     if (this.#closed) throw new AgentError(AgentErrorCode.Closed, 'the shared-memory segment is closed');
     const bytes = width * height * 4;
     if (bytes > this.size) {
@@ -75,16 +117,17 @@ export class ShmSegment {
       throw new AgentError(AgentErrorCode.X11Request, 'XShmCreateImage failed');
     try {
       assertBgrx(decodeXImage(image));
-      const ok = lib.XShmGetImage(conn.handle, drawable, image, x, y, ALL_PLANES);
-      if (ok === 0) {
-        const text = conn.takeError() ?? 'request failed';
-        throw new AgentError(AgentErrorCode.X11Request, `XShmGetImage failed: ${text}`);
-      }
-    } finally {
-      // XShmCreateImage's destroy hook frees only the XImage struct, never the segment.
+    } catch (error) {
       lib.XDestroyImage(image);
+      throw error;
     }
-    return this.#view.subarray(0, bytes);
+    return image;
+  }
+
+  #assertGot(ok: number): void {
+    if (ok !== 0) return;
+    const text = this.#conn.takeError() ?? 'request failed';
+    throw new AgentError(AgentErrorCode.X11Request, `XShmGetImage failed: ${text}`);
   }
 
   close(): void {

@@ -121,6 +121,20 @@ const XErrorEventType = koffi.struct('GcXErrorEvent', {
 export const XEVENT_SIZE = 192;
 
 type Fn<A extends unknown[], R> = (...args: A) => R;
+/** A koffi function that can also run on libuv's thread pool (`fn.async(...args, callback)`). */
+type AsyncFn<A extends unknown[], R> = Fn<A, R> & {
+  async(...args: [...A, (error: unknown, result: R) => void]): void;
+};
+
+/**
+ * Runs `fn` on libuv's thread pool. The connection it uses must not be used by any other thread
+ * until the promise settles (Xlib connections are not shared across threads here).
+ */
+export function callAsync<A extends unknown[], R>(fn: AsyncFn<A, R>, ...args: A): Promise<R> {
+  return new Promise((resolve, reject) => {
+    fn.async(...args, (error: unknown, result: R) => (error ? reject(error) : resolve(result)));
+  });
+}
 
 export interface Xlib {
   XOpenDisplay: Fn<[string | null], Ptr | null>;
@@ -141,7 +155,7 @@ export interface Xlib {
   XDestroyImage: Fn<[Ptr], number>;
   XFree: Fn<[Ptr], number>;
   XGetAtomName: Fn<[Ptr, number], string | null>;
-  XQueryPointer: Fn<
+  XQueryPointer: AsyncFn<
     [Ptr, number, number[], number[], number[], number[], number[], number[], number[]],
     number
   >;
@@ -159,7 +173,7 @@ export interface Xlib {
   XShmCreateImage: Fn<[Ptr, Ptr, number, number, Ptr, Ptr, number, number], Ptr | null>;
   XShmAttach: Fn<[Ptr, Ptr], number>;
   XShmDetach: Fn<[Ptr, Ptr], number>;
-  XShmGetImage: Fn<[Ptr, number, Ptr, number, number, bigint], number>;
+  XShmGetImage: AsyncFn<[Ptr, number, Ptr, number, number, bigint], number>;
   // XTest
   XTestQueryExtension: Fn<[Ptr, number[], number[], number[], number[]], number>;
   XTestFakeMotionEvent: Fn<[Ptr, number, number, number, number], number>;
