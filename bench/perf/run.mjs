@@ -103,15 +103,23 @@ async function startVnc(kind, display) {
   return { port, pids: [child.pid], stop: () => stopChild(child) };
 }
 
+// GC_BENCH_NODE_ARGS: extra Node flags for the agent and relay children, e.g.
+// "--cpu-prof --cpu-prof-dir=/tmp/prof" or "--trace-gc" (NODE_OPTIONS refuses some of them).
+const PROF = (process.env.GC_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
 async function startGc(display, codec) {
-  const relay = spawnChild(process.execPath, [`${HERE}lib/relay-child.mjs`], {
+  const relay = spawnChild(process.execPath, [...PROF, `${HERE}lib/relay-child.mjs`], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const relayOut = lines(relay.stdout);
   const port = Number((await relayOut.next()).split(' ')[1]);
-  const agent = spawnChild(process.execPath, [`${HERE}lib/agent-child.mjs`, display, String(port), codec], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const agent = spawnChild(
+    process.execPath,
+    [...PROF, `${HERE}lib/agent-child.mjs`, display, String(port), codec],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   const agentOut = lines(agent.stdout);
   if ((await agentOut.next()) !== 'connected') throw new Error('agent did not connect');
   return {
