@@ -3,6 +3,7 @@ import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { type Envelope, EnvelopeSchema } from './gen/guruconnect/session/v1/session_pb.js';
 import { BULK_PAYLOADS } from './message-roles.js';
 import { ProtocolError, ProtocolErrorCode } from './protocol-error.js';
+import { encodeVideoFrameEnvelope, writable } from './video-frame-writer.js';
 
 /** Default largest frame of any kind: 4 MiB. */
 export const DEFAULT_MAX_FRAME_BYTES = 4 * 1024 * 1024;
@@ -80,7 +81,11 @@ export function encodeEnvelope(envelope: Envelope | EnvelopeInit, limits: Envelo
       'refusing to encode an Envelope without a payload',
     );
   }
-  const bytes = toBinary(EnvelopeSchema, message);
+  // Video frames are most of the bytes: written in one exact-size buffer (same bytes).
+  const bytes =
+    message.payload.case === 'videoFrame' && !message.$unknown?.length && writable(message.payload.value)
+      ? encodeVideoFrameEnvelope(message.viewerId, message.payload.value)
+      : toBinary(EnvelopeSchema, message);
   const limit = BULK_PAYLOADS.has(kind) ? maxFrame : maxControl;
   if (bytes.byteLength > limit) {
     throw new ProtocolError(

@@ -142,10 +142,17 @@ export class FrameDiffer {
     const w = b.right - b.left + 1;
     const changedCol = new Uint8Array(w);
     const prev = this.#prev32;
-    for (let y = b.top; y <= b.bottom; y++) {
+    // Stop looking once every column changed (full-screen motion: after a row or two).
+    let changed = 0;
+    for (let y = b.top; y <= b.bottom && changed < w; y++) {
       const pi = y * this.width + b.left;
       const ci = (y - area.y) * curStride + (b.left - area.x);
-      for (let i = 0; i < w; i++) if (cur[ci + i] !== prev[pi + i]) changedCol[i] = 1;
+      for (let i = 0; i < w; i++) {
+        if (changedCol[i] === 0 && cur[ci + i] !== prev[pi + i]) {
+          changedCol[i] = 1;
+          changed++;
+        }
+      }
     }
     let i = 0;
     while (i < w) {

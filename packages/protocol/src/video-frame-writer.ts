@@ -1,0 +1,146 @@
+import type { Rect, VideoFrame } from './gen/guruconnect/session/v1/session_pb.js';
+
+// Field numbers of the messages written here (session.proto); a test compares the output with
+// protobuf-es's `toBinary` byte for byte, so a change to the proto that this misses fails there.
+const ENVELOPE_VIEWER_ID = 1;
+const ENVELOPE_VIDEO_FRAME = 19;
+const WIRE_VARINT = 0;
+const WIRE_LEN = 2;
+
+const utf8 = new TextEncoder();
+
+/**
+ * Encodes `Envelope{viewer_id, video_frame}` exactly as `toBinary` does, but into one buffer of
+ * the exact size: the generic writer grows its buffer by doubling and copies the result out,
+ * about three times a frame's size in garbage (a full-screen JPEG frame is ~1 MB, 30 times a
+ * second), which shows up as garbage-collection pauses in front of input.
+ */
+export function encodeVideoFrameEnvelope(viewerId: string, frame: VideoFrame): Uint8Array {
+  if (!writable(frame)) throw new Error('video frame writer: the frame carries unknown fields');
+  const id = utf8.encode(viewerId);
+  const displayId = utf8.encode(frame.displayId);
+  const rectSizes = frame.rects.map(rectSize);
+  let frameSize =
+    uint64Field(1, frame.sequence) +
+    bytesField(2, displayId.byteLength) +
+    uintField(3, frame.displayWidth) +
+    uintField(4, frame.displayHeight) +
+    (frame.keyFrame ? 2 : 0) +
+    uint64Field(7, frame.captureTimeUs) +
+    bytesField(8, frame.streamChunk.byteLength);
+  for (const size of rectSizes) frameSize += 1 + varintSize(size) + size;
+  const total =
+    bytesField(ENVELOPE_VIEWER_ID, id.byteLength) +
+    tagSize(ENVELOPE_VIDEO_FRAME) +
+    varintSize(frameSize) +
+    frameSize;
+
+  const w = new Writer(new Uint8Array(total));
+  if (id.byteLength > 0) w.bytes(ENVELOPE_VIEWER_ID, id);
+  w.tag(ENVELOPE_VIDEO_FRAME, WIRE_LEN);
+  w.varint(frameSize);
+  w.uint64(1, frame.sequence);
+  if (displayId.byteLength > 0) w.bytes(2, displayId);
+  w.uint(3, frame.displayWidth);
+  w.uint(4, frame.displayHeight);
+  frame.rects.forEach((rect, i) => {
+    w.tag(5, WIRE_LEN);
+    w.varint(rectSizes[i] as number);
+    w.uint(1, rect.x);
+    w.uint(2, rect.y);
+    w.uint(3, rect.width);
+    w.uint(4, rect.height);
+    w.uint(5, rect.codec);
+    if (rect.payload.byteLength > 0) w.bytes(6, rect.payload);
+    w.uint(7, rect.srcX);
+    w.uint(8, rect.srcY);
+  });
+  if (frame.keyFrame) w.uint(6, 1);
+  w.uint64(7, frame.captureTimeUs);
+  if (frame.streamChunk.byteLength > 0) w.bytes(8, frame.streamChunk);
+  if (w.pos !== total) throw new Error(`video frame writer: wrote ${w.pos} of ${total} bytes`);
+  return w.out;
+}
+
+/** False when the frame carries unknown fields (from a newer peer): only `toBinary` keeps them. */
+export function writable(frame: VideoFrame): boolean {
+  return !frame.$unknown?.length && frame.rects.every((r) => !r.$unknown?.length);
+}
+
+function rectSize(r: Rect): number {
+  return (
+    uintField(1, r.x) +
+    uintField(2, r.y) +
+    uintField(3, r.width) +
+    uintField(4, r.height) +
+    uintField(5, r.codec) +
+    bytesField(6, r.payload.byteLength) +
+    uintField(7, r.srcX) +
+    uintField(8, r.srcY)
+  );
+}
+
+/** A proto3 uint32/enum field: absent when 0. */
+function uintField(field: number, value: number): number {
+  return value === 0 ? 0 : tagSize(field) + varintSize(value);
+}
+
+function uint64Field(field: number, value: bigint): number {
+  return value === 0n ? 0 : tagSize(field) + varintSize(value);
+}
+
+/** A proto3 bytes/string field: absent when empty. */
+function bytesField(field: number, length: number): number {
+  return length === 0 ? 0 : tagSize(field) + varintSize(length) + length;
+}
+
+function tagSize(field: number): number {
+  return varintSize(field << 3);
+}
+
+function varintSize(value: number | bigint): number {
+  let v = BigInt(value);
+  let n = 1;
+  while (v > 0x7fn) {
+    v >>= 7n;
+    n++;
+  }
+  return n;
+}
+
+class Writer {
+  pos = 0;
+  constructor(readonly out: Uint8Array) {}
+
+  tag(field: number, wire: number): void {
+    this.varint((field << 3) | wire);
+  }
+
+  varint(value: number | bigint): void {
+    let v = BigInt(value);
+    while (v > 0x7fn) {
+      this.out[this.pos++] = Number(v & 0x7fn) | 0x80;
+      v >>= 7n;
+    }
+    this.out[this.pos++] = Number(v);
+  }
+
+  uint(field: number, value: number): void {
+    if (value === 0) return;
+    this.tag(field, WIRE_VARINT);
+    this.varint(value);
+  }
+
+  uint64(field: number, value: bigint): void {
+    if (value === 0n) return;
+    this.tag(field, WIRE_VARINT);
+    this.varint(value);
+  }
+
+  bytes(field: number, value: Uint8Array): void {
+    this.tag(field, WIRE_LEN);
+    this.varint(value.byteLength);
+    this.out.set(value, this.pos);
+    this.pos += value.byteLength;
+  }
+}
