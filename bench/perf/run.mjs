@@ -105,7 +105,9 @@ async function startVnc(kind, display) {
 
 // GC_BENCH_NODE_ARGS: extra Node flags for the agent and relay children, e.g.
 // "--cpu-prof --cpu-prof-dir=/tmp/prof" or "--trace-gc" (NODE_OPTIONS refuses some of them).
-const PROF = (process.env.GC_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+// The agent and the relay run with the flags their product launchers use: gc-agent's shebang
+// and the reference server's start script (--single-threaded-gc, see agent-core node-flags.ts).
+const PROF = ['--single-threaded-gc', ...(process.env.GC_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
 
 async function startGc(display, codec) {
   const relay = spawnChild(process.execPath, [...PROF, `${HERE}lib/relay-child.mjs`], {

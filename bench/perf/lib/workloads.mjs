@@ -252,6 +252,10 @@ async function smallMessages(ctx) {
     }
     await sleep(75);
   }
+  if (process.env.GC_BENCH_DEBUG) {
+    const list = (a) => a.map((l) => l.toFixed(1)).join(' ');
+    console.error(`small messages (ms): ${list(latencies)}\nX server floor (ms): ${list(floor)}`);
+  }
   return {
     small: {
       p50: percentile(latencies, 50),

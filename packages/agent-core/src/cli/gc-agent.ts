@@ -1,4 +1,5 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --single-threaded-gc
+// The flag: see node-flags.ts (keep the two the same).
 import { runCli } from './run-cli.js';
 
 const code = await runCli(process.argv.slice(2), {

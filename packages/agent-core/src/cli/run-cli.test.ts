@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RelayPeer } from '../test-support/relay-peer.js';
 import { Xvfb } from '../test-support/xvfb.js';
 import { readAgentConfig } from './agent-config.js';
+import { AGENT_NODE_FLAGS } from './node-flags.js';
 import { type CliIo, runCli } from './run-cli.js';
 
 function io(env: NodeJS.ProcessEnv = {}): CliIo & { out: string; err: string; signal?: () => void } {
@@ -221,6 +222,8 @@ describe('gc-agent CLI', () => {
     ).toBe(0);
     const unit = readFileSync(join(dir, 'gc-agent.service'), 'utf8');
     expect(unit).toMatch(/^ExecStart=.* run --config \/etc\/gc\/agent\.json$/m);
+    // The agent's Node flags (node-flags.ts) are on the command line, where V8 accepts them.
+    expect(unit).toMatch(/^ExecStart=\S+ --single-threaded-gc /m);
     expect(unit).toMatch(/^User=gc$/m);
     expect(unit).toMatch(/^Restart=on-failure$/m);
     expect(unit).toMatch(/^WantedBy=multi-user\.target$/m);
@@ -263,3 +266,10 @@ async function connectServer(
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   return server;
 }
+
+describe('agent Node flags', () => {
+  it('are the same in the gc-agent shebang and in AGENT_NODE_FLAGS', () => {
+    const shebang = readFileSync(new URL('./gc-agent.ts', import.meta.url), 'utf8').split('\n')[0];
+    expect(shebang).toBe(`#!/usr/bin/env -S node ${AGENT_NODE_FLAGS.join(' ')}`);
+  });
+});

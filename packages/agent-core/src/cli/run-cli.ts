@@ -11,6 +11,7 @@ import type { AgentConfigFile } from './agent-config.js';
 import { DEFAULT_CONFIG_PATH, readAgentConfig, writeAgentConfig } from './agent-config.js';
 import { enroll } from './enroll.js';
 import { ExitCode } from './exit-codes.js';
+import { AGENT_NODE_FLAGS } from './node-flags.js';
 import { installSystemdUnit, uninstallSystemdUnit } from './systemd-unit.js';
 
 /** Where the CLI writes and how it waits for a stop signal; injectable for tests. */
@@ -317,7 +318,7 @@ async function runEnroll(values: Values, io: CliIo): Promise<number> {
 
 async function runInstall(values: Values, io: CliIo): Promise<number> {
   const script = process.argv[1] === undefined ? undefined : realpathSync(process.argv[1]);
-  const command = script === undefined ? ['gc-agent'] : [process.execPath, script];
+  const command = script === undefined ? ['gc-agent'] : [process.execPath, ...AGENT_NODE_FLAGS, script];
   const path = await installSystemdUnit({
     command,
     configPath: resolve(values.config ?? DEFAULT_CONFIG_PATH),
