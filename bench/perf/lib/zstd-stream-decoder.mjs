@@ -1,4 +1,4 @@
-// CODEC_ZSTD_STREAM for the headless viewer: one decompression context (the system's libzstd
+// VideoFrame.stream_chunk for the headless viewer: one decompression context (the system's libzstd
 // through koffi) fed the stream's chunks in order, as <gc-viewer>'s WebAssembly decoder is.
 import koffi from 'koffi';
 

@@ -76,9 +76,9 @@ function load(name: string): LibZstdStream | null {
 }
 
 /**
- * The agent's CODEC_ZSTD_STREAM compressor: one zstd stream (system libzstd through koffi) whose
- * chunks are flushed one per rectangle, so a rectangle costs only what is new against the pixels
- * sent before it — a typed glyph already seen is a few bytes. Every chunk starts with one byte:
+ * The compressor behind `VideoFrame.stream_chunk`: one zstd stream (system libzstd through
+ * koffi) flushed once per chunk (a frame's small rectangles), so a chunk costs only what is new
+ * against the pixels sent before it — a typed glyph already seen is a few bytes. Every chunk starts with one byte:
  * {@link ZSTD_STREAM_RESET_FLAG} when it opens a new stream, and its number in the stream modulo
  * 128, so a viewer notices a chunk it missed. Compression is synchronous: chunks must be made
  * in the order the viewers will decode them. Holds a native context: {@link close} frees it.

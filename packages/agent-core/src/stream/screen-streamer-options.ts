@@ -50,7 +50,7 @@ export interface ScreenStreamerOptions {
    */
   scrollDetection?: boolean;
   /**
-   * Send small lossless rectangles as chunks of one zstd stream (CODEC_ZSTD_STREAM) while every
+   * Send small lossless rectangles as chunks of one zstd stream (`VideoFrame.stream_chunk`) while every
    * viewer announced `codec-zstd-stream`, so repeated pixels (glyphs, UI) cost a few bytes.
    * Default true (used when the system's libzstd loads).
    */

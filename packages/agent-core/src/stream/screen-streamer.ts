@@ -55,7 +55,7 @@ export class ScreenStreamer {
   readonly #quality: QualityController;
   readonly #refineMs: number;
   readonly #scroll: ScrollDetector | undefined;
-  /** The CODEC_ZSTD_STREAM compressor; undefined when turned off or libzstd is missing. */
+  /** The `stream_chunk` compressor; undefined when turned off or libzstd is missing. */
   readonly #stream: ZstdStream | undefined;
   readonly #joinPixels: number;
   /** Each viewer's announced capabilities (undefined: every codec). */
