@@ -43,6 +43,7 @@ export function chunkRects(content) {
 export class ZstdStreamDecoder {
   #dctx;
   #next = -1;
+  #out = Buffer.alloc(0);
   constructor() {
     const l = load();
     this.#dctx = l.create();
@@ -58,7 +59,9 @@ export class ZstdStreamDecoder {
     }
     if ((header & 0x7f) !== this.#next)
       throw new Error(`zstd stream chunk ${header & 0x7f}, expected ${this.#next}`);
-    const out = Buffer.allocUnsafe(max);
+    // One output buffer, reused: a fresh 4 MiB per chunk would make this process the bottleneck.
+    if (this.#out.byteLength < max) this.#out = Buffer.allocUnsafe(max);
+    const out = this.#out;
     const dst = [0];
     const src = [1];
     for (let round = 0; round < 64; round++) {
@@ -69,7 +72,7 @@ export class ZstdStreamDecoder {
       if (dst[0] === max) throw new Error('zstd stream chunk is too large');
     }
     this.#next = (this.#next + 1) & 0x7f;
-    return out.subarray(0, dst[0]);
+    return out.subarray(0, dst[0]); // valid until the next decode
   }
   close() {
     if (this.#dctx) load().free(this.#dctx);
