@@ -23,6 +23,7 @@ import type {
   StreamCodec,
   StreamerStats,
 } from './screen-streamer-options.js';
+import { ViewerCapabilities } from './viewer-capabilities.js';
 import { ViewerWindows } from './viewer-windows.js';
 
 export type {
@@ -58,8 +59,8 @@ export class ScreenStreamer {
   /** The `stream_chunk` compressor; undefined when turned off or libzstd is missing. */
   readonly #stream: ZstdStream | undefined;
   readonly #joinPixels: number;
-  /** Each viewer's announced capabilities (undefined: every codec). */
-  readonly #capabilities = new Map<string, ReadonlySet<string> | undefined>();
+  /** Each viewer's announced capabilities. */
+  readonly #capabilities = new ViewerCapabilities();
   readonly #coalesceMs: number;
   #encoder: AdaptiveEncoder | undefined;
   #refineTimer: NodeJS.Timeout | undefined;
@@ -142,7 +143,7 @@ export class ScreenStreamer {
    * codec this streamer may send.
    */
   addViewer(viewerId: string, capabilities?: readonly string[]): void {
-    this.#capabilities.set(viewerId, capabilities === undefined ? undefined : new Set(capabilities));
+    this.#capabilities.set(viewerId, capabilities);
     this.#windows.add(viewerId);
     // The newcomer has not seen the stream so far: the next chunk starts a new one.
     this.#stream?.reset();
@@ -233,18 +234,12 @@ export class ScreenStreamer {
     return taken;
   }
 
-  /** True when every viewer announced `flag` (or takes every codec). */
-  #everyViewerHas(flag: string): boolean {
-    for (const caps of this.#capabilities.values()) if (caps !== undefined && !caps.has(flag)) return false;
-    return true;
-  }
-
   #lossyAllowed(): boolean {
-    return this.#everyViewerHas(Capability.CodecJpeg);
+    return this.#capabilities.everyViewerHas(Capability.CodecJpeg);
   }
 
   #streamAllowed(): boolean {
-    return this.#stream !== undefined && this.#everyViewerHas(Capability.CodecZstdStream);
+    return this.#stream !== undefined && this.#capabilities.everyViewerHas(Capability.CodecZstdStream);
   }
 
   #refineDue(): boolean {
@@ -354,7 +349,8 @@ export class ScreenStreamer {
     const damage = this.#pending;
     this.#pending = [];
     const captureUs = nowUs();
-    const copiesAllowed = this.#scroll !== undefined && this.#everyViewerHas(Capability.CodecCopy);
+    const copiesAllowed =
+      this.#scroll !== undefined && this.#capabilities.everyViewerHas(Capability.CodecCopy);
     const context = {
       capturer: this.#capturer,
       displayId: display.id,
@@ -397,7 +393,7 @@ export class ScreenStreamer {
       captureUs,
       // Stream chunks only in frames every viewer gets, while every viewer takes them.
       stream: viewerId === '' && this.#streamAllowed() ? this.#stream : undefined,
-      compact: this.#everyViewerHas(Capability.CompactFrames),
+      compact: this.#capabilities.everyViewerHas(Capability.CompactFrames),
     });
   }
 }
