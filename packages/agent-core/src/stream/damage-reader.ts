@@ -63,6 +63,8 @@ export async function readDamage(
         if (ctx.classifier.anyLossy(source)) ctx.classifier.markLossy(copy, ctx.now);
         ctx.differ.applyCopy(copy);
       }
+      // The search and the diff each take milliseconds on a full screen: input goes in between.
+      if (large) await nextTurn();
     }
     changed.push(...ctx.differ.diff(a, image));
   }
