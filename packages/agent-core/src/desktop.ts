@@ -67,8 +67,10 @@ export function openDesktop(options: AgentOptions, hooks: DesktopHooks): Desktop
     input: new ViewerInput({ injector }),
     streamer: new ScreenStreamer({
       capturer,
+      // The connection encodes the envelope synchronously: payload buffers can be reused.
       send: (frame: VideoFrame, viewerId) =>
         hooks.send({ viewerId, payload: { case: 'videoFrame', value: frame } }),
+      reusePayloads: true,
       onError,
       ...(options.fps === undefined ? {} : { fps: options.fps }),
       ...(options.window === undefined ? {} : { window: options.window }),

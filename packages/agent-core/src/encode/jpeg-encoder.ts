@@ -1,5 +1,6 @@
 import koffi from 'koffi';
 import type { PixelRect } from '../capture/screen-capturer.js';
+import type { BufferPool } from './buffer-pool.js';
 import { EncoderError, EncoderErrorCode } from './encoder-error.js';
 import type { PixelSource } from './rect-encoder.js';
 
@@ -31,6 +32,11 @@ export interface JpegEncoderOptions {
   library?: string;
   /** Most compressions running at once on libuv's thread pool. Default 4; bounds 1–16. */
   maxParallel?: number;
+  /**
+   * Where compressed rectangles are copied to. Default: a new Buffer each. With a pool, the
+   * caller releases each result to it once the bytes were used.
+   */
+  pool?: BufferPool;
 }
 
 interface Slot {
@@ -70,6 +76,7 @@ function bind(library: string): TurboJpeg {
 export class JpegEncoder {
   readonly #tj: TurboJpeg;
   readonly #maxParallel: number;
+  readonly #pool: BufferPool | undefined;
   readonly #idle: Slot[] = [];
   readonly #all: Slot[] = [];
   readonly #waiting: Array<(slot: Slot) => void> = [];
@@ -84,6 +91,7 @@ export class JpegEncoder {
       throw new EncoderError(EncoderErrorCode.JpegUnavailable, `cannot load ${library}`, { cause });
     }
     this.#maxParallel = Math.min(16, Math.max(1, Math.trunc(options.maxParallel ?? 4)));
+    this.#pool = options.pool;
     // One handle now, so a library that loads but cannot compress fails here.
     this.#idle.push(this.#newSlot());
   }
@@ -131,7 +139,11 @@ export class JpegEncoder {
         throw new EncoderError(EncoderErrorCode.JpegFailed, `tjCompress2: ${this.#tj.error(slot.handle)}`);
       }
       const size = sizeRef[0] as number;
-      return Buffer.from(new Uint8Array(koffi.view(slot.buffer as Ptr, size)));
+      const compressed = new Uint8Array(koffi.view(slot.buffer as Ptr, size));
+      if (this.#pool === undefined) return Buffer.from(compressed);
+      const out = this.#pool.acquire(size);
+      out.set(compressed);
+      return out;
     } finally {
       this.#release(slot);
     }

@@ -1,6 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { Codec, RectSchema, type VideoFrame, VideoFrameSchema } from '@guruconnect/protocol';
 import type { DisplayInfo } from '../capture/screen-capturer.js';
+import type { BufferPool } from '../encode/buffer-pool.js';
 import type { EncodedRect } from '../encode/rect-encoder.js';
 import type { ZstdStream } from '../encode/zstd-stream.js';
 import type { Logger } from '../logger.js';
@@ -17,6 +18,8 @@ export interface FrameSenderOptions {
   stats: StreamerStats;
   codecStats: CodecStats;
   logger: Logger | undefined;
+  /** Where payloads go back once their frame was sent (see `ScreenStreamerOptions.reusePayloads`). */
+  pool?: BufferPool;
 }
 
 /** How one batch of rectangles goes out. */
@@ -81,6 +84,7 @@ export class FrameSender {
       for (const r of batch) if (r.codec === Codec.JPEG) codecStats.jpegRects++;
       this.#options.onSent(this.#sequence, how.viewerId);
       this.#options.send(frame, how.viewerId);
+      if (this.#options.pool !== undefined) for (const r of batch) this.#options.pool.release(r.payload);
       batch = [];
       bytes = 0;
       chunk = undefined;

@@ -11,9 +11,16 @@ export interface ScreenStreamerOptions {
   capturer: ScreenCapturer;
   /**
    * Hands one frame to the transport. `viewerId` is '' for every viewer, or the one viewer a
-   * key frame after its refresh request is meant for.
+   * key frame after its refresh request is meant for. With `reusePayloads`, the rectangles'
+   * payload bytes are reused once this returns: encode (or copy) the frame during the call.
    */
   send(frame: VideoFrame, viewerId: string): void;
+  /**
+   * Reuse the buffers JPEG rectangles are compressed into, frame after frame, instead of
+   * allocating about 1 MB per full-screen frame (garbage the collector pauses for, in front of
+   * input). Only for a `send` that is done with the frame when it returns. Default false.
+   */
+  reusePayloads?: boolean;
   /** Called with capture or encode failures; streaming continues with the next damage. Default: ignored by nobody — it is required. */
   onError(error: unknown): void;
   /** Most frames per second. Default 60; bounds 1–240. */

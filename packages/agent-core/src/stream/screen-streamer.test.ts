@@ -1,4 +1,5 @@
-import { Capability, Codec, type VideoFrame } from '@guruconnect/protocol';
+import { fromBinary, toBinary } from '@bufbuild/protobuf';
+import { Capability, Codec, type VideoFrame, VideoFrameSchema } from '@guruconnect/protocol';
 import { decompress } from '@mongodb-js/zstd';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { X11ScreenCapturer } from '../capture/x11-screen-capturer.js';
@@ -220,6 +221,58 @@ describe('ScreenStreamer', () => {
     } finally {
       client.destroyWindow(win);
       s.close();
+    }
+  });
+
+  it('with reusePayloads, JPEG buffers come back frame after frame and each frame is whole while sent', async () => {
+    const encoded: Uint8Array[] = [];
+    const jpegBuffers: ArrayBufferLike[] = [];
+    const capturer = new X11ScreenCapturer({ display: xvfb.display });
+    const streamer = new ScreenStreamer({
+      capturer,
+      reusePayloads: true,
+      // What the agent's connection does: encode the envelope during the call.
+      send: (frame) => {
+        encoded.push(toBinary(VideoFrameSchema, frame));
+        for (const r of frame.rects) if (r.codec === Codec.JPEG) jpegBuffers.push(r.payload.buffer);
+      },
+      onError: (e) => {
+        throw e;
+      },
+    });
+    streamer.setDisplay(capturer.displays()[0]!);
+    const win = client.createWindow(100, 100, 256, 192, 0x000000);
+    try {
+      streamer.addViewer('v1');
+      await waitFor(() => encoded.length >= 1);
+      let seed = 5;
+      for (let i = 0; i < 6; i++) {
+        const px = new Uint8Array(256 * 192 * 4);
+        for (let p = 0; p < px.length; p++) {
+          seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+          px[p] = seed >>> 24;
+        }
+        client.putImage(win, 0, 0, 256, 192, px);
+        await sleep(60);
+        streamer.ack('v1', BigInt(encoded.length));
+      }
+      await waitFor(() => streamer.codecStats.jpegRects >= 4);
+      const jpegs = encoded
+        .flatMap((bytes) => fromBinary(VideoFrameSchema, bytes).rects)
+        .filter((r) => r.codec === Codec.JPEG);
+      // Every JPEG sent is whole (start and end markers), although its buffer was reused later.
+      for (const r of jpegs) {
+        expect([...r.payload.subarray(0, 2)]).toEqual([0xff, 0xd8]);
+        expect([...r.payload.subarray(-2)]).toEqual([0xff, 0xd9]);
+      }
+      // Different pixels each time: the reused buffers did not leak one frame into another.
+      expect(new Set(jpegs.map((r) => Buffer.from(r.payload).toString('base64'))).size).toBe(jpegs.length);
+      // And the buffers were reused: fewer distinct ones than JPEG rectangles sent.
+      expect(new Set(jpegBuffers).size).toBeLessThan(jpegBuffers.length);
+    } finally {
+      client.destroyWindow(win);
+      streamer.close();
+      capturer.close();
     }
   });
 

@@ -1,6 +1,7 @@
 import { Capability, Codec } from '@guruconnect/protocol';
 import type { DisplayInfo, PixelRect, ScreenCapturer } from '../capture/screen-capturer.js';
 import { AdaptiveEncoder } from '../encode/adaptive-encoder.js';
+import { BufferPool } from '../encode/buffer-pool.js';
 import { boundingBox, FrameDiffer, mergeAdjacent } from '../encode/frame-differ.js';
 import { JpegEncoder } from '../encode/jpeg-encoder.js';
 import { QualityController } from '../encode/quality-controller.js';
@@ -85,7 +86,8 @@ export class ScreenStreamer {
     this.#capturer = options.capturer;
     this.#options = options;
     this.#zstd = new RectEncoder({ zstdLevel: options.zstdLevel ?? 1 });
-    this.#jpeg = options.codec === 'zstd' ? undefined : loadJpeg(options);
+    const pool = options.reusePayloads === true ? new BufferPool() : undefined;
+    this.#jpeg = options.codec === 'zstd' ? undefined : loadJpeg(options, pool);
     this.codec = this.#jpeg === undefined ? 'zstd' : 'adaptive';
     this.#quality = new QualityController(options.jpegQuality);
     this.#refineMs = Math.min(60_000, Math.max(50, options.refineAfterMs ?? 300));
@@ -104,6 +106,7 @@ export class ScreenStreamer {
         this.#quality.sent(sequence, this.#lastFrameAt);
       },
       maxFrameBytes: options.maxFrameBytes ?? 3 * 1024 * 1024,
+      ...(pool === undefined ? {} : { pool }),
       stats: this.stats,
       codecStats: this.codecStats,
       logger: options.logger,
@@ -398,9 +401,12 @@ export class ScreenStreamer {
   }
 }
 
-function loadJpeg(options: ScreenStreamerOptions): JpegEncoder | undefined {
+function loadJpeg(options: ScreenStreamerOptions, pool: BufferPool | undefined): JpegEncoder | undefined {
   try {
-    return new JpegEncoder(options.jpegLibrary === undefined ? {} : { library: options.jpegLibrary });
+    return new JpegEncoder({
+      ...(options.jpegLibrary === undefined ? {} : { library: options.jpegLibrary }),
+      ...(pool === undefined ? {} : { pool }),
+    });
   } catch (error) {
     (options.logger ?? silentLogger).warn(
       'libturbojpeg is not available; every rectangle is sent lossless (zstd)',
