@@ -69,9 +69,15 @@ export function decodeEnvelope(data: Uint8Array, limits: EnvelopeLimits = {}): E
 
 /**
  * Encodes an envelope for one WebSocket binary frame, refusing (with {@link ProtocolError})
- * anything the peer would refuse under the same limits.
+ * anything the peer would refuse under the same limits. `allocate`, when given, provides the
+ * buffer a video frame is written into (e.g. from a pool, reused once the socket has sent it);
+ * other payloads ignore it.
  */
-export function encodeEnvelope(envelope: Envelope | EnvelopeInit, limits: EnvelopeLimits = {}): Uint8Array {
+export function encodeEnvelope(
+  envelope: Envelope | EnvelopeInit,
+  limits: EnvelopeLimits = {},
+  allocate?: (size: number) => Uint8Array,
+): Uint8Array {
   const { maxFrame, maxControl } = resolveLimits(limits);
   const message = isEnvelope(envelope) ? envelope : create(EnvelopeSchema, envelope);
   const kind = message.payload.case;
@@ -84,7 +90,7 @@ export function encodeEnvelope(envelope: Envelope | EnvelopeInit, limits: Envelo
   // Video frames are most of the bytes: written in one exact-size buffer (same bytes).
   const bytes =
     message.payload.case === 'videoFrame' && !message.$unknown?.length && writable(message.payload.value)
-      ? encodeVideoFrameEnvelope(message.viewerId, message.payload.value)
+      ? encodeVideoFrameEnvelope(message.viewerId, message.payload.value, allocate)
       : toBinary(EnvelopeSchema, message);
   const limit = BULK_PAYLOADS.has(kind) ? maxFrame : maxControl;
   if (bytes.byteLength > limit) {

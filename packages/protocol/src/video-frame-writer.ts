@@ -11,11 +11,15 @@ const utf8 = new TextEncoder();
 
 /**
  * Encodes `Envelope{viewer_id, video_frame}` exactly as `toBinary` does, but into one buffer of
- * the exact size: the generic writer grows its buffer by doubling and copies the result out,
+ * the exact size (from `allocate`, which must return exactly that many bytes): the generic writer grows its buffer by doubling and copies the result out,
  * about three times a frame's size in garbage (a full-screen JPEG frame is ~1 MB, 30 times a
  * second), which shows up as garbage-collection pauses in front of input.
  */
-export function encodeVideoFrameEnvelope(viewerId: string, frame: VideoFrame): Uint8Array {
+export function encodeVideoFrameEnvelope(
+  viewerId: string,
+  frame: VideoFrame,
+  allocate: (size: number) => Uint8Array = (size) => new Uint8Array(size),
+): Uint8Array {
   if (!writable(frame)) throw new Error('video frame writer: the frame carries unknown fields');
   const id = utf8.encode(viewerId);
   const displayId = utf8.encode(frame.displayId);
@@ -35,7 +39,10 @@ export function encodeVideoFrameEnvelope(viewerId: string, frame: VideoFrame): U
     varintSize(frameSize) +
     frameSize;
 
-  const w = new Writer(new Uint8Array(total));
+  const out = allocate(total);
+  if (out.byteLength !== total)
+    throw new Error(`video frame writer: allocate(${total}) gave ${out.byteLength} bytes`);
+  const w = new Writer(out);
   if (id.byteLength > 0) w.bytes(ENVELOPE_VIEWER_ID, id);
   w.tag(ENVELOPE_VIDEO_FRAME, WIRE_LEN);
   w.varint(frameSize);

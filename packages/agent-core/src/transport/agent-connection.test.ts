@@ -1,4 +1,5 @@
-import type { Envelope } from '@guruconnect/protocol';
+import { create } from '@bufbuild/protobuf';
+import { Codec, type Envelope, VideoFrameSchema } from '@guruconnect/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RelayPeer } from '../test-support/relay-peer.js';
 import { AgentConnection, agentUrl } from './agent-connection.js';
@@ -64,6 +65,31 @@ describe('AgentConnection', () => {
     peer.send({ payload: { case: 'heartbeat', value: { nonce: 77n, reply: false } } });
     await peer.waitFor((p) => p.messages('heartbeat').some((h) => h.reply && h.nonce === 77n));
     await peer.waitFor((p) => p.messages('heartbeat').some((h) => !h.reply), 3000);
+  });
+
+  it('sends video frames from reused buffers, each one whole, even when the socket backs up', async () => {
+    const peer = await RelayPeer.start();
+    cleanups.push(() => peer.close());
+    const { conn } = connection(peer.url);
+    conn.start();
+    await until(() => conn.state.kind === 'connected');
+    // 40 frames of 300 KB, each filled with its own byte, sent in one go: the socket buffers
+    // most of them, so a buffer reused before it was written would show another frame's bytes.
+    for (let i = 1; i <= 40; i++) {
+      const frame = create(VideoFrameSchema, {
+        sequence: BigInt(i),
+        rects: [
+          { x: 0, y: 0, width: 1, height: 1, codec: Codec.JPEG, payload: new Uint8Array(300_000).fill(i) },
+        ],
+      });
+      expect(conn.send({ payload: { case: 'videoFrame', value: frame } })).toBe(true);
+    }
+    await peer.waitFor((p) => p.messages('videoFrame').length === 40, 10_000);
+    for (const frame of peer.messages('videoFrame')) {
+      const payload = frame.rects[0]!.payload;
+      expect(payload.byteLength).toBe(300_000);
+      expect(payload.every((b) => b === Number(frame.sequence))).toBe(true);
+    }
   });
 
   it('drops a relay that stops answering heartbeats and reconnects', async () => {

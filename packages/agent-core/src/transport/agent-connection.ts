@@ -9,6 +9,7 @@ import {
 } from '@guruconnect/protocol';
 import WebSocket from 'ws';
 import { AgentError, AgentErrorCode } from '../agent-error.js';
+import { BufferPool } from '../encode/buffer-pool.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
@@ -73,6 +74,8 @@ export class AgentConnection {
   readonly #backoff: Backoff;
   readonly #logger: Logger;
   readonly #heartbeatMs: number;
+  /** Buffers video frames are encoded into, reused once written (see send). */
+  readonly #framePool = new BufferPool({ maxFreePerClass: 8 });
   readonly #maxMissed: number;
   #ws: WebSocket | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
@@ -126,7 +129,14 @@ export class AgentConnection {
     if (ws === undefined || ws.readyState !== WebSocket.OPEN || this.#machine.state.kind !== 'connected') {
       return false;
     }
-    ws.send(encodeEnvelope(message));
+    if (message.payload?.case !== 'videoFrame') {
+      ws.send(encodeEnvelope(message));
+      return true;
+    }
+    // Video goes into a pooled buffer, back in the pool once the socket has written it (the
+    // zero mask means ws sends it as it is): no 1 MB of garbage per full-screen frame.
+    const bytes = encodeEnvelope(message, {}, (size) => this.#framePool.acquire(size));
+    ws.send(bytes, () => this.#framePool.release(bytes));
     return true;
   }
 
