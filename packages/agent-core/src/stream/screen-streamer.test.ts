@@ -65,6 +65,19 @@ async function waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A source of 256×192 noisy (photograph-like to the classifier) images, a new one per call. */
+function noise(seed: number): () => Uint8Array {
+  let s = seed;
+  return () => {
+    const px = new Uint8Array(256 * 192 * 4);
+    for (let p = 0; p < px.length; p++) {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+      px[p] = s >>> 24;
+    }
+    return px;
+  };
+}
+
 describe('ScreenStreamer', () => {
   it('sends one key frame, then one small rectangle for a change in one corner', async () => {
     const s = setup();
@@ -192,14 +205,9 @@ describe('ScreenStreamer', () => {
         for (const x of s.sent.slice(acked)) s.streamer.ack('v1', x.frame.sequence);
         acked = s.sent.length;
       };
-      let seed = 7;
+      const photo = noise(7);
       for (let i = 0; i < 4; i++) {
-        const px = new Uint8Array(256 * 192 * 4);
-        for (let p = 0; p < px.length; p++) {
-          seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-          px[p] = seed >>> 24;
-        }
-        client.putImage(win, 0, 0, 256, 192, px);
+        client.putImage(win, 0, 0, 256, 192, photo());
         await sleep(60);
         ackAll();
       }
@@ -245,14 +253,9 @@ describe('ScreenStreamer', () => {
     try {
       streamer.addViewer('v1');
       await waitFor(() => encoded.length >= 1);
-      let seed = 5;
+      const photo = noise(5);
       for (let i = 0; i < 6; i++) {
-        const px = new Uint8Array(256 * 192 * 4);
-        for (let p = 0; p < px.length; p++) {
-          seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-          px[p] = seed >>> 24;
-        }
-        client.putImage(win, 0, 0, 256, 192, px);
+        client.putImage(win, 0, 0, 256, 192, photo());
         await sleep(60);
         streamer.ack('v1', BigInt(encoded.length));
       }
@@ -283,14 +286,9 @@ describe('ScreenStreamer', () => {
       expect(s.streamer.codec).toBe('adaptive');
       s.streamer.addViewer('v1', [Capability.CodecZstd]);
       await waitFor(() => s.sent.length >= 1);
-      let seed = 11;
+      const photo = noise(11);
       for (let i = 0; i < 6; i++) {
-        const px = new Uint8Array(256 * 192 * 4);
-        for (let p = 0; p < px.length; p++) {
-          seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-          px[p] = seed >>> 24;
-        }
-        client.putImage(win, 0, 0, 256, 192, px);
+        client.putImage(win, 0, 0, 256, 192, photo());
         await sleep(60);
         for (const x of s.sent) s.streamer.ack('v1', x.frame.sequence);
       }
