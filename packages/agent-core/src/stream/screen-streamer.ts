@@ -324,7 +324,15 @@ export class ScreenStreamer {
       this.#keyFor.clear();
       this.#pending = [];
       const captureUs = nowUs();
-      differ.store(this.#capturer.capture(display.id, full));
+      // The whole screen: copied off the event loop where the capturer can, stored, and encoded
+      // a turn later, so input keeps flowing while a viewer joins.
+      const capturer = this.#capturer;
+      differ.store(
+        capturer.captureAsync !== undefined
+          ? await capturer.captureAsync(display.id, full)
+          : capturer.capture(display.id, full),
+      );
+      await nextTurn();
       const rects = await encoder.encode(previous, [full], this.#now(), true, this.#lossyAllowed());
       this.#emit(rects, true, '', captureUs);
       return;
@@ -333,6 +341,7 @@ export class ScreenStreamer {
       const viewers = [...this.#keyFor];
       this.#keyFor.clear();
       const captureUs = nowUs();
+      await nextTurn();
       // Encoded from the shared previous frame, so this viewer's screen equals everyone's (scroll
       // copies move what each viewer shows); the changes since then follow as ordinary damage.
       const rects = await encoder.encode(previous, [full], this.#now(), true, this.#lossyAllowed());
