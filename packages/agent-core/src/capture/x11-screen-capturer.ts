@@ -1,7 +1,8 @@
 import { AgentError, AgentErrorCode } from '../agent-error.js';
+import { callAsync } from '../x11/call-async.js';
 import { ShmSegment } from '../x11/shm-segment.js';
 import { X11Connection } from '../x11/x11-connection.js';
-import { callAsync, decodeCursorImage, decodeMonitors, nativeView, pollReadable } from '../x11/xlib.js';
+import { decodeCursorImage, decodeMonitors, nativeView, pollReadable, type Xlib } from '../x11/xlib.js';
 import { argbLongsToRgba } from './cursor-pixels.js';
 import type {
   CapturedImage,
@@ -162,25 +163,11 @@ export class X11ScreenCapturer implements ScreenCapturer {
     this.#assertOpen();
     if (this.#probing) return undefined;
     this.#probe ??= new X11Connection({ display: this.#conn.name });
-    const probe = this.#probe;
-    const rx = [0];
-    const ry = [0];
+    const query = pointerQuery(this.#probe);
     this.#probing = true;
     try {
-      const ok = await callAsync(
-        probe.lib.XQueryPointer,
-        probe.handle,
-        probe.root,
-        [0],
-        [0],
-        rx,
-        ry,
-        [0],
-        [0],
-        [0],
-      );
-      if (ok === 0 || this.#closed) return undefined;
-      return { x: rx[0] ?? 0, y: ry[0] ?? 0 };
+      const ok = await callAsync(this.#probe.lib.XQueryPointer, ...query.args);
+      return this.#closed ? undefined : query.position(ok);
     } finally {
       this.#probing = false;
     }
@@ -240,22 +227,10 @@ export class X11ScreenCapturer implements ScreenCapturer {
 
   cursorPosition(): { x: number; y: number } | undefined {
     this.#assertOpen();
-    const rx = [0];
-    const ry = [0];
-    const ok = this.#conn.lib.XQueryPointer(
-      this.#conn.handle,
-      this.#conn.root,
-      [0],
-      [0],
-      rx,
-      ry,
-      [0],
-      [0],
-      [0],
-    );
+    const query = pointerQuery(this.#conn);
+    const ok = this.#conn.lib.XQueryPointer(...query.args);
     this.#pump.scheduleDrain();
-    if (ok === 0) return undefined;
-    return { x: rx[0] ?? 0, y: ry[0] ?? 0 };
+    return query.position(ok);
   }
 
   close(): void {
@@ -372,4 +347,14 @@ export class X11ScreenCapturer implements ScreenCapturer {
 
 function clamp(value: number, min: number, max: number): number {
   return Math.min(max, Math.max(min, value));
+}
+
+/** XQueryPointer's arguments on `conn`'s root window, and the position it wrote (undefined when it failed). */
+function pointerQuery(conn: X11Connection) {
+  const rx = [0];
+  const ry = [0];
+  return {
+    args: [conn.handle, conn.root, [0], [0], rx, ry, [0], [0], [0]] as Parameters<Xlib['XQueryPointer']>,
+    position: (ok: number) => (ok === 0 ? undefined : { x: rx[0] ?? 0, y: ry[0] ?? 0 }),
+  };
 }

@@ -1,6 +1,7 @@
 import { AgentError, AgentErrorCode } from '../agent-error.js';
+import { callAsync } from './call-async.js';
 import type { X11Connection } from './x11-connection.js';
-import { allocShmSegmentInfo, callAsync, decodeXImage, freeNative, nativeView, type Ptr } from './xlib.js';
+import { allocShmSegmentInfo, decodeXImage, freeNative, nativeView, type Ptr } from './xlib.js';
 
 const IPC_PRIVATE = 0;
 const IPC_CREAT = 0o1000;

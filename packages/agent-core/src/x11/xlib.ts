@@ -1,5 +1,6 @@
 import koffi from 'koffi';
 import { AgentError, AgentErrorCode } from '../agent-error.js';
+import type { AsyncFn } from './call-async.js';
 
 /**
  * Typed koffi bindings to the X11 client libraries and the libc System V shared-memory calls
@@ -121,21 +122,6 @@ const XErrorEventType = koffi.struct('GcXErrorEvent', {
 export const XEVENT_SIZE = 192;
 
 type Fn<A extends unknown[], R> = (...args: A) => R;
-/** A koffi function that can also run on libuv's thread pool (`fn.async(...args, callback)`). */
-type AsyncFn<A extends unknown[], R> = Fn<A, R> & {
-  async(...args: [...A, (error: unknown, result: R) => void]): void;
-};
-
-/**
- * Runs `fn` on libuv's thread pool. The connection it uses must not be used by any other thread
- * until the promise settles (Xlib connections are not shared across threads here).
- */
-export function callAsync<A extends unknown[], R>(fn: AsyncFn<A, R>, ...args: A): Promise<R> {
-  return new Promise((resolve, reject) => {
-    fn.async(...args, (error: unknown, result: R) => (error ? reject(error) : resolve(result)));
-  });
-}
-
 export interface Xlib {
   XOpenDisplay: Fn<[string | null], Ptr | null>;
   XCloseDisplay: Fn<[Ptr], number>;
