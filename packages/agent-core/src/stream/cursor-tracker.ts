@@ -82,7 +82,7 @@ export class CursorTracker {
     const moving = performance.now() - this.#movedAt < 1000;
     this.#timer = setTimeout(
       () => {
-        this.#poll();
+        void this.#poll();
         if (this.#timer !== undefined) this.#next();
       },
       moving ? this.#intervalMs : this.#idleIntervalMs,
@@ -90,25 +90,17 @@ export class CursorTracker {
     this.#timer.unref();
   }
 
-  #poll(): void {
-    const capturer = this.#options.capturer;
-    if (capturer.cursorPositionAsync === undefined) {
-      this.#report(() => capturer.cursorPosition());
-      return;
-    }
-    // Off the event loop: a busy X server must not hold up input for a pointer poll.
-    capturer.cursorPositionAsync().then(
-      (p) => this.#report(() => p),
-      (error: unknown) => this.#options.onError(error),
-    );
-  }
-
-  #report(position: () => { x: number; y: number } | undefined): void {
+  async #poll(): Promise<void> {
     const display = this.#display;
-    if (display === undefined || this.#closed) return;
+    if (display === undefined) return;
+    const capturer = this.#options.capturer;
     try {
-      const p = position();
-      if (p === undefined) return;
+      // Off the event loop where the capturer can: a busy X server must not hold up input.
+      const p =
+        capturer.cursorPositionAsync !== undefined
+          ? await capturer.cursorPositionAsync()
+          : capturer.cursorPosition();
+      if (p === undefined || this.#closed || this.#display !== display) return;
       const x = p.x - display.x;
       const y = p.y - display.y;
       const visible = x >= 0 && y >= 0 && x < display.width && y < display.height;
