@@ -217,13 +217,16 @@ export function boundingBox(rects: readonly PixelRect[]): PixelRect {
   return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
 }
 
+/** Rectangles up to this many pixels (glyph and cursor cells) are merged with their neighbours. */
+export const MERGE_MAX_PIXELS = 4096;
+
 /**
  * `rects` with each pair of edge-sharing rectangles of at most `maxPixels` each (same row band
  * side by side, or same column band one above the other) merged into one, until none is left:
  * a glyph and the cursor beside it go as one rectangle (one header, one compressed chunk).
  * Larger rectangles, and lists of more than 16, are returned as they are.
  */
-export function mergeAdjacent(rects: readonly PixelRect[], maxPixels: number): PixelRect[] {
+export function mergeAdjacent(rects: readonly PixelRect[], maxPixels = MERGE_MAX_PIXELS): PixelRect[] {
   const out = [...rects];
   if (out.length < 2 || out.length > 16) return out;
   const small = (r: PixelRect) => r.width * r.height <= maxPixels;

@@ -379,7 +379,7 @@ export class ScreenStreamer {
         ? await readLateDamage(context, () => this.#takePending(this.#joinPixels))
         : [];
     if (late.length > 0) this.codecStats.joinedDamage++;
-    const changed = mergeAdjacent([...read.changed, ...late], 4096);
+    const changed = mergeAdjacent([...read.changed, ...late]);
     if (changed.length === 0 && copy === undefined) return;
     if (changed.reduce((sum, r) => sum + r.width * r.height, 0) >= LARGE_DAMAGE_PIXELS) await nextTurn();
     const rects = await encoder.encode(
