@@ -49,16 +49,26 @@ describe('encodeVideoFrameEnvelope', () => {
     );
   });
 
-  it('is what encodeEnvelope uses for video frames, and what it writes decodes back', () => {
+  it('is what encodeEnvelope uses for video frames, into the buffer the caller provides, and decodes back', () => {
     const payload = new Uint8Array(300_000).map((_, i) => i & 0xff);
     const value = create(VideoFrameSchema, {
       sequence: 1234n,
       rects: [{ x: 1, y: 2, width: 3, height: 4, codec: Codec.JPEG, payload }],
       streamChunk: new Uint8Array([0x80, 1, 2]),
     });
-    const encoded = encodeEnvelope({ viewerId: 'v-1', payload: { case: 'videoFrame', value } });
-    // One exact-size buffer: no spare capacity behind the bytes.
-    expect(encoded.buffer.byteLength).toBe(encoded.byteLength);
+    const asked: number[] = [];
+    const pool = new Uint8Array(400_000);
+    const encoded = encodeEnvelope(
+      { viewerId: 'v-1', payload: { case: 'videoFrame', value } },
+      {},
+      (size) => {
+        asked.push(size);
+        return pool.subarray(0, size);
+      },
+    );
+    // Written once, into the caller's buffer, at its exact size (toBinary would allocate its own).
+    expect(asked).toEqual([encoded.byteLength]);
+    expect(encoded.buffer).toBe(pool.buffer);
     const back = decodeEnvelope(encoded);
     expect(back.viewerId).toBe('v-1');
     expect(back.payload.case).toBe('videoFrame');

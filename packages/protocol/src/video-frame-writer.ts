@@ -106,12 +106,12 @@ function tagSize(field: number): number {
 }
 
 function varintSize(value: number | bigint): number {
-  let v = BigInt(value);
   let n = 1;
-  while (v > 0x7fn) {
-    v >>= 7n;
-    n++;
+  if (typeof value === 'number') {
+    for (let v = value; v > 0x7f; v = Math.floor(v / 128)) n++;
+    return n;
   }
+  for (let v = value; v > 0x7fn; v >>= 7n) n++;
   return n;
 }
 
@@ -123,12 +123,16 @@ class Writer {
     this.varint((field << 3) | wire);
   }
 
+  /** Numbers (uint32 fields, lengths) without BigInt; bigint only for the uint64 fields. */
   varint(value: number | bigint): void {
-    let v = BigInt(value);
-    while (v > 0x7fn) {
-      this.out[this.pos++] = Number(v & 0x7fn) | 0x80;
-      v >>= 7n;
+    if (typeof value === 'number') {
+      let v = value;
+      for (; v > 0x7f; v = Math.floor(v / 128)) this.out[this.pos++] = (v % 128) | 0x80;
+      this.out[this.pos++] = v;
+      return;
     }
+    let v = value;
+    for (; v > 0x7fn; v >>= 7n) this.out[this.pos++] = Number(v & 0x7fn) | 0x80;
     this.out[this.pos++] = Number(v);
   }
 
