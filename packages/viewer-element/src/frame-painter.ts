@@ -19,8 +19,6 @@ export interface PaintResult {
   readonly resized: boolean;
   /** Set when a rectangle used a codec this viewer does not know; the rest of the frame was skipped. */
   readonly unknownCodec?: number;
-  /** The frame was not painted: it came before any key frame told the display's size. */
-  readonly skipped?: boolean;
   /** A stream chunk was missed: the stream is skipped until the agent starts a new one (ask for a refresh). */
   readonly streamLost?: boolean;
 }
@@ -56,10 +54,6 @@ export class FramePainter {
   }
 
   /**
-   * Paints every rectangle of `frame`. Throws {@link ViewerError} `GC_ERR_VIEWER_DECODE` for a
-   * rectangle that is out of bounds or does not decode (rectangles before it stay painted).
-   */
-  /**
    * True when this painter follows the agent's zstd stream (`VideoFrame.stream_chunk`), so the
    * viewer may announce `codec-zstd-stream`: the WebAssembly decoder can, the JS fallback cannot.
    */
@@ -85,10 +79,15 @@ export class FramePainter {
     this.#stream = undefined;
   }
 
+  /**
+   * Paints every rectangle of `frame`. Throws {@link ViewerError} `GC_ERR_VIEWER_DECODE` for a
+   * rectangle that is out of bounds or does not decode (rectangles before it stay painted). A
+   * frame without a display size before any frame had one is skipped (nothing to paint on yet).
+   */
   async paint(frame: VideoFrame): Promise<PaintResult> {
     // Compact frames leave the display fields to key frames: 0 means unchanged.
     if (frame.displayWidth === 0 && frame.displayHeight === 0) {
-      if (this.#size === undefined) return { resized: false, skipped: true };
+      if (this.#size === undefined) return { resized: false };
     } else {
       this.#size = { width: frame.displayWidth, height: frame.displayHeight };
     }
