@@ -1,6 +1,7 @@
 // Side-by-side benchmark: GuruConnect (agent-core → relay-core → a headless decoding viewer)
-// against TigerVNC's x0vncserver and x11vnc (read by the harness's own RFB client), on one
-// Xvfb, with the same scripted workloads and the same XTest injector for every system.
+// against TigerVNC's x0vncserver and x11vnc (read by the harness's own RFB client) and
+// MeshCentral with its MeshAgent (read by the harness's own KVM client), on one Xvfb, with the
+// same scripted workloads and the same XTest injector for every system.
 //
 //   npm run build && node bench/perf/run.mjs
 //
@@ -24,6 +25,8 @@ import {
   stopChild,
 } from './lib/env.mjs';
 import { connectGc } from './lib/gc-client.mjs';
+import { connectMesh } from './lib/mesh-client.mjs';
+import { ensureMeshCentral, meshUnavailable, startMeshCentral } from './lib/meshcentral.mjs';
 import { report } from './lib/report.mjs';
 import { connectRfb } from './lib/rfb-client.mjs';
 import { noise, scrolling, slides, staticDesktop, typing, video, WINDOW_MS } from './lib/workloads.mjs';
@@ -42,6 +45,7 @@ const RUNS = [
   { name: 'x0vnc-tight', label: 'TigerVNC x0vncserver Tight+JPEG q8', server: 'x0vnc', encoding: 'tight' },
   { name: 'x11vnc-zrle', label: 'x11vnc ZRLE', server: 'x11vnc', encoding: 'zrle' },
   { name: 'x11vnc-tight', label: 'x11vnc Tight+JPEG q8', server: 'x11vnc', encoding: 'tight' },
+  { name: 'meshcentral', label: 'MeshCentral 1.1.55 (q40)', server: 'mesh' },
   { name: 'gc', label: 'GuruConnect (adaptive)', server: 'gc', codec: 'default' },
   { name: 'gc-zstd', label: 'GuruConnect (zstd only)', server: 'gc', codec: 'zstd' },
 ];
@@ -135,10 +139,27 @@ async function startGc(display, codec) {
   };
 }
 
+function startServer(run, display) {
+  if (run.server === 'gc') return startGc(display, run.codec);
+  if (run.server === 'mesh') return startMeshCentral(display);
+  return startVnc(run.server, display);
+}
+
+/** The client for a run; resolves once it has a whole screen (`firstFrameMs`). */
+function connectClient(run, server, onUpdate, wantPixels) {
+  if (run.server === 'gc') return connectGc({ port: server.port, onUpdate, wantPixels });
+  if (run.server === 'mesh')
+    return connectMesh({ port: server.port, nodeId: server.nodeId, onUpdate, wantPixels });
+  return connectRfb({ port: server.port, encoding: run.encoding, quality: 8, onUpdate, wantPixels });
+}
+
+// What each run's CPU figures are: for MeshCentral, "agent" is the MeshAgent together with the
+// KVM process it forks for the session.
+const PIDS_LABEL = { gc: ['agent', 'relay'], mesh: ['agent', 'server'] };
+
 async function runOne(run, display, injector, probe) {
   log(`${run.label}…`);
-  const server =
-    run.server === 'gc' ? await startGc(display, run.codec) : await startVnc(run.server, display);
+  const server = await startServer(run, display);
   const ctx = { display, injector, probe, pids: server.pids, port: server.port, sink: undefined };
   const onUpdate = (u) => ctx.sink?.(u);
   // Decode lossy pixels for about 8 rectangles a second (PSNR samples), for every system alike.
@@ -153,7 +174,7 @@ async function runOne(run, display, injector, probe) {
   const result = {
     run: run.name,
     label: run.label,
-    pidsLabel: run.server === 'gc' ? ['agent', 'relay'] : ['server'],
+    pidsLabel: PIDS_LABEL[run.server] ?? ['server'],
   };
   try {
     const xterm = spawnChild('xterm', ['-geometry', '80x24+1300+60', '-e', 'cat'], {
@@ -163,11 +184,10 @@ async function runOne(run, display, injector, probe) {
     await sleep(1200);
     injector.move(1500, 200); // focus follows the pointer (no window manager)
     await sleep(300);
-    client =
-      run.server === 'gc'
-        ? await connectGc({ port: server.port, onUpdate, wantPixels })
-        : await connectRfb({ port: server.port, encoding: run.encoding, quality: 8, onUpdate, wantPixels });
+    client = await connectClient(run, server, onUpdate, wantPixels);
     result.firstFrameMs = client.firstFrameMs;
+    // Processes that only exist once a session runs (MeshAgent's KVM child).
+    if (server.sessionPids !== undefined) ctx.pids = server.sessionPids();
     if (run.server === 'gc') {
       ctx.sendPointer = (x, y) =>
         client.send({ payload: { case: 'pointerEvent', value: { displayId: '', x, y, buttons: 0 } } });
@@ -207,6 +227,7 @@ if (from >= 0) {
 }
 
 ensurePackages(log);
+const meshReady = wanted.includes('meshcentral') ? ensureMeshCentral(log) : undefined;
 const xvfb = await startXvfb('1920x1080x24');
 log(`Xvfb on ${xvfb.display}`);
 const results = [];
@@ -220,6 +241,10 @@ try {
   const probe = new PointerProbe(xvfb.display);
   for (const run of RUNS) {
     if (!wanted.includes(run.name)) continue;
+    if (run.server === 'mesh' && meshReady === undefined) {
+      results.push({ run: run.name, label: run.label, error: `not run: ${meshUnavailable}` });
+      continue;
+    }
     try {
       results.push(await runOne(run, xvfb.display, injector, probe));
     } catch (error) {

@@ -159,18 +159,25 @@ export function cpuMsOf(pid) {
   }
 }
 
-/** Samples CPU of several pids: `start()` then `stop()` → cores used per pid over the interval. */
+/** CPU ms of one pid, or the sum over an array of pids (a process and its helpers). */
+const cpuMsOfEntry = (entry) =>
+  Array.isArray(entry) ? entry.reduce((sum, pid) => sum + cpuMsOf(pid), 0) : cpuMsOf(entry);
+
+/**
+ * Samples CPU of several pids: `start()` then `stop()` → cores used per entry over the interval.
+ * An entry is a pid or an array of pids counted together.
+ */
 export function cpuMeter(pids) {
   let t0 = 0;
   let c0 = [];
   return {
     start() {
       t0 = performance.now();
-      c0 = pids.map(cpuMsOf);
+      c0 = pids.map(cpuMsOfEntry);
     },
     stop() {
       const secs = (performance.now() - t0) / 1000;
-      return pids.map((pid, i) => (cpuMsOf(pid) - c0[i]) / 1000 / secs);
+      return pids.map((entry, i) => (cpuMsOfEntry(entry) - c0[i]) / 1000 / secs);
     },
   };
 }
