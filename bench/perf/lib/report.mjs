@@ -280,7 +280,7 @@ export function report(results, info, windowMs) {
     '100 % scale, 50 ms frame timer); every tile is a JPEG. The wire has no frame boundaries: an',
     'update is the tiles of one capture pass (see `bench/perf/README.md`). Its CPU is the MeshAgent',
     'with the KVM process it forks for the session ("agent") and the server ("server"), which relays',
-    'the tunnel; its bytes are WebSocket payloads (TLS records are not counted, as for no other run).',
+    'the tunnel; its bytes are WebSocket payloads, as for GuruConnect (TLS framing is not counted).',
     '',
   ].join('\n');
   return { stdout: body.join('\n'), markdown };
