@@ -1,5 +1,6 @@
 import type { ScreenCapturer } from './capture/screen-capturer.js';
 import type { ConsentProvider } from './consent/consent-provider.js';
+import type { QualityControllerOptions } from './encode/quality-controller.js';
 import type { InputInjector } from './input/input-injector.js';
 import type { Logger } from './logger.js';
 import type { TerminalManagerOptions } from './terminal/terminal-manager.js';
@@ -37,6 +38,14 @@ export interface AgentOptions {
    * libturbojpeg loads, else `zstd` with a logged warning.
    */
   codec?: 'zstd' | 'adaptive';
+  /**
+   * JPEG quality bounds of the adaptive codec: `max` (the starting and highest quality, default
+   * 93), `min` (the lowest a congested link pushes it to, default 40) and `motionQuality` (the cap
+   * for full-screen motion, default 60); each 1–100. A lower `max` trades detail in moving regions
+   * for bandwidth on metered links: a 640×360 video region at 30 fps takes about 52 KB a frame at
+   * 93 and about 10 KB at 60 (`bench/perf`).
+   */
+  jpegQuality?: Pick<QualityControllerOptions, 'min' | 'max' | 'motionQuality'>;
   /** Send scrolled areas as CODEC_COPY rectangles plus the new lines. Default true. */
   scrollDetection?: boolean;
   /** Asks the end user on a ConsentRequest. Default: stdin and, with a display, a zenity dialog. */

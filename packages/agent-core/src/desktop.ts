@@ -76,6 +76,7 @@ export function openDesktop(options: AgentOptions, hooks: DesktopHooks): Desktop
       ...(options.window === undefined ? {} : { window: options.window }),
       ...(options.zstdLevel === undefined ? {} : { zstdLevel: options.zstdLevel }),
       ...(options.codec === undefined ? {} : { codec: options.codec }),
+      ...(options.jpegQuality === undefined ? {} : { jpegQuality: options.jpegQuality }),
       ...(options.scrollDetection === undefined ? {} : { scrollDetection: options.scrollDetection }),
       logger: hooks.logger,
     }),

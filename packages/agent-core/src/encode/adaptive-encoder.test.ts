@@ -269,3 +269,16 @@ describe('QualityController', () => {
     expect(q.qualityFor(2_000_000)).toBeLessThanOrEqual(60);
   });
 });
+
+describe('QualityController bounds', () => {
+  it('a cap under the default floor lowers the floor with it; out-of-range and non-finite values are clamped', () => {
+    const capped = new QualityController({ max: 30 });
+    expect([capped.min, capped.max, capped.quality]).toEqual([30, 30, 30]);
+    expect(capped.qualityFor(2_000_000)).toBe(30);
+    const wild = new QualityController({ min: -5, max: 400, motionQuality: Number.NaN });
+    expect([wild.min, wild.max]).toEqual([1, 100]);
+    expect(wild.qualityFor(2_000_000)).toBe(100);
+    const defaults = new QualityController();
+    expect([defaults.min, defaults.max, defaults.qualityFor(2_000_000)]).toEqual([40, 93, 60]);
+  });
+});

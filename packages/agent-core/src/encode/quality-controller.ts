@@ -1,5 +1,5 @@
 export interface QualityControllerOptions {
-  /** Lowest JPEG quality the link may push it to. Default 40; bounds 1–100. */
+  /** Lowest JPEG quality the link may push it to. Default 40, or `max` when that is lower; bounds 1–100. */
   min?: number;
   /** Highest (and starting) JPEG quality. Default 93; bounds `min`–100. */
   max?: number;
@@ -37,7 +37,8 @@ export class QualityController {
   #intervalStart: number | undefined;
 
   constructor(options: QualityControllerOptions = {}) {
-    this.min = clamp(options.min ?? 40, 1, 100);
+    // A cap under the default floor lowers the floor with it (it is not raised to 40).
+    this.min = clamp(options.min ?? Math.min(40, options.max ?? 40), 1, 100);
     this.max = clamp(options.max ?? 93, this.min, 100);
     this.#motionQuality = clamp(options.motionQuality ?? 60, this.min, this.max);
     this.#motionPixels = Math.max(1, options.motionPixels ?? 1_000_000);
@@ -114,5 +115,6 @@ export class QualityController {
 }
 
 function clamp(value: number, min: number, max: number): number {
+  if (!Number.isFinite(value)) return max;
   return Math.min(max, Math.max(min, Math.round(value)));
 }
