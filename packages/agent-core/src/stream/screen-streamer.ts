@@ -1,22 +1,15 @@
-import { Capability, Codec } from '@guruconnect/protocol';
+import { Capability } from '@guruconnect/protocol';
 import type { DisplayInfo, PixelRect, ScreenCapturer } from '../capture/screen-capturer.js';
-import { AdaptiveEncoder } from '../encode/adaptive-encoder.js';
 import { BufferPool } from '../encode/buffer-pool.js';
-import { boundingBox, FrameDiffer, mergeAdjacent } from '../encode/frame-differ.js';
+import { boundingBox } from '../encode/frame-differ.js';
 import { JpegEncoder } from '../encode/jpeg-encoder.js';
 import { QualityController } from '../encode/quality-controller.js';
 import { type EncodedRect, RectEncoder } from '../encode/rect-encoder.js';
 import { ScrollDetector } from '../encode/scroll-detector.js';
 import { ZstdStream } from '../encode/zstd-stream.js';
 import { silentLogger } from '../logger.js';
-import {
-  areaOf,
-  clipToDisplay,
-  LARGE_DAMAGE_PIXELS,
-  nextTurn,
-  readDamage,
-  readLateDamage,
-} from './damage-reader.js';
+import { areaOf, clipToDisplay, LARGE_DAMAGE_PIXELS } from './damage-reader.js';
+import { type EncodeAllowance, FrameProducer } from './frame-producer.js';
 import { FrameSender } from './frame-sender.js';
 import type {
   CodecStats,
@@ -52,25 +45,27 @@ export class ScreenStreamer {
   readonly codec: StreamCodec;
   readonly #capturer: ScreenCapturer;
   readonly #options: ScreenStreamerOptions;
-  readonly #zstd: RectEncoder;
   readonly #jpeg: JpegEncoder | undefined;
   readonly #quality: QualityController;
   readonly #refineMs: number;
   readonly #scroll: ScrollDetector | undefined;
   /** The `stream_chunk` compressor; undefined when turned off or libzstd is missing. */
   readonly #stream: ZstdStream | undefined;
-  readonly #joinPixels: number;
   /** Each viewer's announced capabilities. */
   readonly #capabilities = new ViewerCapabilities();
   readonly #coalesceMs: number;
-  #encoder: AdaptiveEncoder | undefined;
+  readonly #producer: FrameProducer;
+  readonly #allowance = (): EncodeAllowance => ({
+    lossy: this.#capabilities.everyViewerHas(Capability.CodecJpeg),
+    stream: this.#streamAllowed(),
+    copies: this.#scroll !== undefined && this.#capabilities.everyViewerHas(Capability.CodecCopy),
+  });
   #refineTimer: NodeJS.Timeout | undefined;
   readonly #windows: ViewerWindows;
   readonly #minIntervalMs: number;
   readonly #now: () => number;
   readonly #unsubscribe: () => void;
   #display: DisplayInfo | undefined;
-  #differ: FrameDiffer | undefined;
   #pending: PixelRect[] = [];
   /** Viewers owed a key frame addressed to them; `broadcastKey` means everyone. */
   readonly #keyFor = new Set<string>();
@@ -85,7 +80,6 @@ export class ScreenStreamer {
   constructor(options: ScreenStreamerOptions) {
     this.#capturer = options.capturer;
     this.#options = options;
-    this.#zstd = new RectEncoder({ zstdLevel: options.zstdLevel ?? 1 });
     const pool = options.reusePayloads === true ? new BufferPool() : undefined;
     this.#jpeg = options.codec === 'zstd' ? undefined : loadJpeg(options, pool);
     this.codec = this.#jpeg === undefined ? 'zstd' : 'adaptive';
@@ -93,11 +87,22 @@ export class ScreenStreamer {
     this.#refineMs = Math.min(60_000, Math.max(50, options.refineAfterMs ?? 300));
     this.#scroll = options.scrollDetection === false ? undefined : new ScrollDetector();
     this.#stream = options.zstdStream === false ? undefined : ZstdStream.open();
-    this.#joinPixels = Math.min(65_536, Math.max(0, options.joinDamagePixels ?? 4096));
     this.#coalesceMs = Math.min(50, Math.max(0, options.coalesceMs ?? 3));
     this.#windows = new ViewerWindows(Math.min(64, Math.max(1, options.window ?? 3)));
     this.#minIntervalMs = 1000 / Math.min(240, Math.max(1, options.fps ?? 60));
     this.#now = options.now ?? (() => performance.now());
+    this.#producer = new FrameProducer({
+      capturer: this.#capturer,
+      lossless: new RectEncoder({ zstdLevel: options.zstdLevel ?? 1 }),
+      jpeg: this.#jpeg,
+      quality: this.#quality,
+      scroll: this.#scroll,
+      joinPixels: Math.min(65_536, Math.max(0, options.joinDamagePixels ?? 4096)),
+      tiles: options.tiles,
+      codecStats: this.codecStats,
+      logger: options.logger ?? silentLogger,
+      now: this.#now,
+    });
     this.#sender = new FrameSender({
       send: options.send,
       onSent: (sequence, viewerId) => {
@@ -122,16 +127,7 @@ export class ScreenStreamer {
   /** Streams `display` from now on; every viewer gets a key frame. */
   setDisplay(display: DisplayInfo): void {
     this.#display = display;
-    this.#differ = new FrameDiffer({ width: display.width, height: display.height });
-    this.#encoder = new AdaptiveEncoder({
-      width: display.width,
-      height: display.height,
-      lossless: this.#zstd,
-      jpeg: this.#jpeg,
-      quality: this.#quality,
-      logger: this.#options.logger ?? silentLogger,
-      ...(this.#options.tiles === undefined ? {} : { tiles: this.#options.tiles }),
-    });
+    this.#producer.setDisplay(display);
     this.#pending = [];
     this.#broadcastKey = true;
     this.#keyFor.clear();
@@ -150,7 +146,7 @@ export class ScreenStreamer {
     this.#windows.add(viewerId);
     // The newcomer has not seen the stream so far: the next chunk starts a new one.
     this.#stream?.reset();
-    if (this.#differ?.valid === true) this.#keyFor.add(viewerId);
+    if (this.#producer.valid) this.#keyFor.add(viewerId);
     else this.#broadcastKey = true;
     this.#schedule();
   }
@@ -161,7 +157,7 @@ export class ScreenStreamer {
     this.#keyFor.delete(viewerId);
     if (this.#windows.size === 0) {
       this.#pending = [];
-      this.#differ?.invalidate();
+      this.#producer.invalidate();
     }
   }
 
@@ -192,8 +188,7 @@ export class ScreenStreamer {
     this.#keyFor.clear();
     this.#pending = [];
     this.#sender.resetSequence();
-    this.#differ?.invalidate();
-    this.#encoder?.classifier.reset();
+    this.#producer.invalidate(true);
     this.#stream?.reset();
   }
 
@@ -216,7 +211,7 @@ export class ScreenStreamer {
 
   #onDamage(rects: PixelRect[]): void {
     const display = this.#display;
-    if (display === undefined || this.#windows.size === 0 || this.#differ?.valid !== true) return;
+    if (display === undefined || this.#windows.size === 0 || !this.#producer.valid) return;
     for (const r of rects) {
       const clipped = clipToDisplay(r, display);
       if (clipped !== undefined) this.#pending.push(clipped);
@@ -237,16 +232,12 @@ export class ScreenStreamer {
     return taken;
   }
 
-  #lossyAllowed(): boolean {
-    return this.#capabilities.everyViewerHas(Capability.CodecJpeg);
-  }
-
   #streamAllowed(): boolean {
     return this.#stream !== undefined && this.#capabilities.everyViewerHas(Capability.CodecZstdStream);
   }
 
   #refineDue(): boolean {
-    const at = this.#encoder?.classifier.nextRefinementAt(this.#refineMs);
+    const at = this.#producer.nextRefinementAt(this.#refineMs);
     return at !== undefined && at <= this.#now();
   }
 
@@ -290,7 +281,7 @@ export class ScreenStreamer {
   /** Wakes the streamer when the next lossy tile becomes due for its lossless refinement. */
   #scheduleRefinement(): void {
     if (this.#refineTimer !== undefined) return;
-    const at = this.#encoder?.classifier.nextRefinementAt(this.#refineMs);
+    const at = this.#producer.nextRefinementAt(this.#refineMs);
     if (at === undefined) return;
     this.#refineTimer = setTimeout(
       () => {
@@ -313,38 +304,21 @@ export class ScreenStreamer {
   }
 
   async #produce(): Promise<void> {
-    const display = this.#display;
-    const differ = this.#differ;
-    const encoder = this.#encoder;
-    if (display === undefined || differ === undefined || encoder === undefined) return;
-    const full = { x: 0, y: 0, width: display.width, height: display.height };
-    const previous = { data: differ.previous, stride: display.width * 4 };
-    if (this.#broadcastKey || !differ.valid) {
+    if (this.#display === undefined) return;
+    const producer = this.#producer;
+    if (this.#broadcastKey || !producer.valid) {
       this.#broadcastKey = false;
       this.#keyFor.clear();
       this.#pending = [];
       const captureUs = nowUs();
-      // The whole screen: copied off the event loop where the capturer can, stored, and encoded
-      // a turn later, so input keeps flowing while a viewer joins.
-      const capturer = this.#capturer;
-      differ.store(
-        capturer.captureAsync !== undefined
-          ? await capturer.captureAsync(display.id, full)
-          : capturer.capture(display.id, full),
-      );
-      await nextTurn();
-      const rects = await encoder.encode(previous, [full], this.#now(), true, this.#lossyAllowed());
-      this.#emit(rects, true, '', captureUs);
+      this.#emit(await producer.keyFrame(this.#allowance), true, '', captureUs);
       return;
     }
     if (this.#keyFor.size > 0) {
       const viewers = [...this.#keyFor];
       this.#keyFor.clear();
       const captureUs = nowUs();
-      await nextTurn();
-      // Encoded from the shared previous frame, so this viewer's screen equals everyone's (scroll
-      // copies move what each viewer shows); the changes since then follow as ordinary damage.
-      const rects = await encoder.encode(previous, [full], this.#now(), true, this.#lossyAllowed());
+      const rects = await producer.repaint(this.#allowance);
       for (const viewerId of viewers) {
         if (this.#windows.has(viewerId)) this.#emit(rects, true, viewerId, captureUs);
       }
@@ -353,47 +327,13 @@ export class ScreenStreamer {
     if (!this.#windows.anyRoom()) return;
     if (this.#pending.length === 0) {
       // Quiet: lossy tiles that stopped changing are resent lossless.
-      const refined = await encoder.refine(previous, this.#now(), this.#refineMs, this.#streamAllowed());
-      this.codecStats.refinements += refined.length;
-      this.#emit(refined, false, '', nowUs());
+      this.#emit(await producer.refinement(this.#refineMs, this.#allowance), false, '', nowUs());
       return;
     }
     const damage = this.#pending;
     this.#pending = [];
     const captureUs = nowUs();
-    const copiesAllowed =
-      this.#scroll !== undefined && this.#capabilities.everyViewerHas(Capability.CodecCopy);
-    const context = {
-      capturer: this.#capturer,
-      displayId: display.id,
-      displayWidth: display.width,
-      differ,
-      classifier: encoder.classifier,
-      scroll: copiesAllowed ? this.#scroll : undefined,
-      now: this.#now(),
-    };
-    const read = await readDamage(context, damage);
-    const copy = read.copy;
-    const late =
-      this.#joinPixels > 0 && areaOf(damage) <= this.#joinPixels
-        ? await readLateDamage(context, () => this.#takePending(this.#joinPixels))
-        : [];
-    if (late.length > 0) this.codecStats.joinedDamage++;
-    const changed = mergeAdjacent([...read.changed, ...late]);
-    if (changed.length === 0 && copy === undefined) return;
-    if (changed.reduce((sum, r) => sum + r.width * r.height, 0) >= LARGE_DAMAGE_PIXELS) await nextTurn();
-    const rects = await encoder.encode(
-      previous,
-      changed,
-      this.#now(),
-      false,
-      this.#lossyAllowed(),
-      this.#streamAllowed(),
-    );
-    if (copy !== undefined) {
-      this.codecStats.copyRects++;
-      rects.unshift({ ...copy, codec: Codec.COPY, payload: new Uint8Array(0) });
-    }
+    const rects = await producer.damage(damage, (max) => this.#takePending(max), this.#allowance);
     this.#emit(rects, false, '', captureUs);
   }
 
