@@ -27,10 +27,11 @@ import {
 import { connectGc } from './lib/gc-client.mjs';
 import { connectMesh } from './lib/mesh-client.mjs';
 import { ensureMeshCentral, meshUnavailable, startMeshCentral } from './lib/meshcentral.mjs';
+import { MotionWatch } from './lib/motion-watch.mjs';
 import { report } from './lib/report.mjs';
 import { connectRfb } from './lib/rfb-client.mjs';
 import { noise, scrolling, slides, staticDesktop, typing, video, WINDOW_MS } from './lib/workloads.mjs';
-import { Injector, PointerProbe } from './lib/xlib.mjs';
+import { Injector } from './lib/xlib.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const log = (m) => process.stderr.write(`[perf] ${m}\n`);
@@ -48,6 +49,16 @@ const RUNS = [
   { name: 'meshcentral', label: 'MeshCentral 1.1.55 (q40)', server: 'mesh' },
   { name: 'gc', label: 'GuruConnect (adaptive)', server: 'gc', codec: 'default' },
   { name: 'gc-zstd', label: 'GuruConnect (zstd only)', server: 'gc', codec: 'zstd' },
+  // A second point on GuruConnect's rate–distortion curve, near MeshCentral's quality: JPEG
+  // capped at 60 (its own cap for full-screen motion), for the video region only.
+  {
+    name: 'gc-q60',
+    label: 'GuruConnect (adaptive, JPEG ≤ 60)',
+    server: 'gc',
+    codec: 'default',
+    maxQuality: 60,
+    workloads: ['video'],
+  },
 ];
 const MEASURE = { static: staticDesktop, typing, scrolling, video, noise, slides };
 const WORKLOADS = (process.env.GC_BENCH_WORKLOADS ?? 'static,typing,scrolling,video,noise,slides').split(',');
@@ -113,7 +124,7 @@ async function startVnc(kind, display) {
 // and the reference server's start script (--single-threaded-gc, see agent-core node-flags.ts).
 const PROF = ['--single-threaded-gc', ...(process.env.GC_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
 
-async function startGc(display, codec) {
+async function startGc(display, codec, maxQuality) {
   const relay = spawnChild(process.execPath, [...PROF, `${HERE}lib/relay-child.mjs`], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -121,16 +132,30 @@ async function startGc(display, codec) {
   const port = Number((await relayOut.next()).split(' ')[1]);
   const agent = spawnChild(
     process.execPath,
-    [...PROF, `${HERE}lib/agent-child.mjs`, display, String(port), codec],
+    [
+      ...PROF,
+      `${HERE}lib/agent-child.mjs`,
+      display,
+      String(port),
+      codec,
+      ...(maxQuality === undefined ? [] : [String(maxQuality)]),
+    ],
     {
       stdio: ['pipe', 'pipe', 'inherit'],
     },
   );
   const agentOut = lines(agent.stdout);
   if ((await agentOut.next()) !== 'connected') throw new Error('agent did not connect');
+  // "moved x y wallMs": the agent's injector flushed a viewer's pointer move to the X server.
+  const agentMoves = [];
+  agentOut.listen((line) => {
+    const [kind, x, y, at] = line.split(' ');
+    if (kind === 'moved') agentMoves.push({ x: Number(x), y: Number(y), at: Number(at) });
+  });
   return {
     port,
     pids: [agent.pid, relay.pid],
+    agentMoves,
     async stop() {
       agent.stdin.end();
       relay.stdin.end();
@@ -140,7 +165,7 @@ async function startGc(display, codec) {
 }
 
 function startServer(run, display) {
-  if (run.server === 'gc') return startGc(display, run.codec);
+  if (run.server === 'gc') return startGc(display, run.codec, run.maxQuality);
   if (run.server === 'mesh') return startMeshCentral(display);
   return startVnc(run.server, display);
 }
@@ -157,10 +182,18 @@ function connectClient(run, server, onUpdate, wantPixels) {
 // KVM process it forks for the session.
 const PIDS_LABEL = { gc: ['agent', 'relay'], mesh: ['agent', 'server'] };
 
-async function runOne(run, display, injector, probe) {
+async function runOne(run, display, injector, motion) {
   log(`${run.label}…`);
   const server = await startServer(run, display);
-  const ctx = { display, injector, probe, pids: server.pids, port: server.port, sink: undefined };
+  const ctx = {
+    display,
+    injector,
+    motion,
+    pids: server.pids,
+    port: server.port,
+    sink: undefined,
+    agentMoves: server.agentMoves,
+  };
   const onUpdate = (u) => ctx.sink?.(u);
   // Decode lossy pixels for about 8 rectangles a second (PSNR samples), for every system alike.
   let lastSample = 0;
@@ -174,6 +207,7 @@ async function runOne(run, display, injector, probe) {
   const result = {
     run: run.name,
     label: run.label,
+    ...(run.workloads === undefined ? {} : { partial: true }),
     pidsLabel: PIDS_LABEL[run.server] ?? ['server'],
   };
   try {
@@ -194,6 +228,7 @@ async function runOne(run, display, injector, probe) {
     }
     for (const w of WORKLOADS) {
       if (w === 'scrolling') await stopChild(xterm);
+      if (run.workloads !== undefined && !run.workloads.includes(w)) continue;
       log(`  ${w}`);
       result[w] = await MEASURE[w](ctx);
       if (w === 'typing' && run.server === 'gc' && process.env.GC_BENCH_BROWSER !== '0') {
@@ -238,7 +273,8 @@ try {
   });
   await new Promise((r) => bg.once('exit', r));
   const injector = new Injector(xvfb.display);
-  const probe = new PointerProbe(xvfb.display);
+  const motion = new MotionWatch(xvfb.display);
+  await motion.ready();
   for (const run of RUNS) {
     if (!wanted.includes(run.name)) continue;
     if (run.server === 'mesh' && meshReady === undefined) {
@@ -246,14 +282,14 @@ try {
       continue;
     }
     try {
-      results.push(await runOne(run, xvfb.display, injector, probe));
+      results.push(await runOne(run, xvfb.display, injector, motion));
     } catch (error) {
       log(`${run.label} failed: ${error.stack ?? error}`);
       results.push({ run: run.name, label: run.label, error: String(error.message ?? error) });
     }
   }
   injector.close();
-  probe.close();
+  await motion.close();
 } finally {
   await killAll();
   await xvfb.close();

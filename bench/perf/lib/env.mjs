@@ -76,11 +76,12 @@ process.on('exit', () => {
   for (const c of children) c.kill('SIGKILL');
 });
 
-/** Lines of a child's stdout as an async queue: `next()` resolves with the next line. */
+/** Lines of a child's stdout as an async queue: `next()` resolves with the next line; `listen(fn)` hands the rest to `fn`. */
 export function lines(stream) {
   let buf = '';
   const queue = [];
   const waiters = [];
+  let listener;
   stream.setEncoding('utf8');
   stream.on('data', (chunk) => {
     buf += chunk;
@@ -90,6 +91,7 @@ export function lines(stream) {
       buf = buf.slice(i + 1);
       const w = waiters.shift();
       if (w !== undefined) w(line);
+      else if (listener !== undefined) listener(line);
       else queue.push(line);
       i = buf.indexOf('\n');
     }
@@ -107,6 +109,11 @@ export function lines(stream) {
     },
     drain() {
       return queue.splice(0);
+    },
+    /** From now on, lines nobody waits for go to `fn` (those queued so far first). */
+    listen(fn) {
+      listener = fn;
+      for (const line of queue.splice(0)) fn(line);
     },
   };
 }

@@ -15,7 +15,8 @@ if (process.env.GC_BENCH_DEBUG) {
   }, 5000).unref();
   new PerformanceObserver((list) => {
     for (const e of list.getEntries())
-      if (e.duration >= 5) console.error(`relay gc pause ${e.duration.toFixed(1)} ms`);
+      if (e.duration >= 5)
+        console.error(`relay gc pause ${e.duration.toFixed(1)} ms (kind ${e.detail?.kind})`);
   }).observe({ entryTypes: ['gc'] });
 }
 

@@ -229,9 +229,13 @@ export const noise = (ctx) =>
 async function smallMessages(ctx) {
   // Every other move skips GuruConnect: the harness injects it with XTest itself, which gives
   // the X server's own floor under the same load (its queue is busy with the painter and the
-  // capture), measured by the same probe.
+  // capture). Both are timed to the MotionNotify the X server sends (lib/motion-watch.mjs, no
+  // polling). A viewer's move is also timed to the moment the agent's injector flushed it to
+  // the X server (the agent child reports each move): the message's own latency through
+  // viewer → relay → agent, apart from the X server's queue.
   const latencies = [];
   const floor = [];
+  const viewerMoves = [];
   const end = wallMs() + WINDOW_MS;
   let i = 0;
   while (wallMs() < end) {
@@ -241,20 +245,21 @@ async function smallMessages(ctx) {
     i++;
     const t0 = wallMs();
     if (direct) ctx.injector.move(x, y);
-    else ctx.sendPointer(x, y);
-    while (wallMs() - t0 < 500) {
-      const p = ctx.probe.position();
-      if (p.x === x && p.y === y) {
-        (direct ? floor : latencies).push(wallMs() - t0);
-        break;
-      }
-      await new Promise((resolve) => setImmediate(resolve));
+    else {
+      ctx.sendPointer(x, y);
+      viewerMoves.push({ x, y, t0 });
     }
+    const at = await ctx.motion.waitFor(x, y, t0);
+    if (at !== undefined) (direct ? floor : latencies).push(at - t0);
     await sleep(75);
   }
+  await sleep(200); // the agent's last reports
+  const delivered = agentDelivery(viewerMoves, ctx.agentMoves ?? []);
   if (process.env.GC_BENCH_DEBUG) {
     const list = (a) => a.map((l) => l.toFixed(1)).join(' ');
-    console.error(`small messages (ms): ${list(latencies)}\nX server floor (ms): ${list(floor)}`);
+    console.error(
+      `small messages (ms): ${list(latencies)}\nviewer → agent injected (ms): ${list(delivered)}\nX server floor (ms): ${list(floor)}`,
+    );
   }
   return {
     small: {
@@ -264,8 +269,21 @@ async function smallMessages(ctx) {
       sent: Math.ceil(i / 2),
       floorP50: percentile(floor, 50),
       floorP99: percentile(floor, 99),
+      deliveredP50: percentile(delivered, 50),
+      deliveredP99: percentile(delivered, 99),
+      delivered: delivered.length,
     },
   };
+}
+
+/** Per viewer move, the time until the agent's injector flushed that position (within 500 ms). */
+function agentDelivery(viewerMoves, agentMoves) {
+  const out = [];
+  for (const m of viewerMoves) {
+    const hit = agentMoves.find((a) => a.x === m.x && a.y === m.y && a.at >= m.t0 && a.at - m.t0 < 500);
+    if (hit !== undefined) out.push(hit.at - m.t0);
+  }
+  return out;
 }
 
 const CELL = 8;

@@ -50,30 +50,3 @@ export class Injector {
     this.#d = undefined;
   }
 }
-
-/** Pointer position on the root window (its own connection, for polling). */
-export class PointerProbe {
-  #d;
-  #query;
-  #root;
-  constructor(display) {
-    this.#d = xlib().open(display);
-    if (!this.#d) throw new Error(`cannot open ${display}`);
-    this.#root = xlib().root(this.#d);
-    this.#query = koffi
-      .load('libX11.so.6')
-      .func(
-        'int XQueryPointer(void *, unsigned long, _Out_ unsigned long *, _Out_ unsigned long *, _Out_ int *, _Out_ int *, _Out_ int *, _Out_ int *, _Out_ unsigned int *)',
-      );
-  }
-  position() {
-    const x = [0];
-    const y = [0];
-    this.#query(this.#d, this.#root, [0], [0], x, y, [0], [0], [0]);
-    return { x: x[0], y: y[0] };
-  }
-  close() {
-    if (this.#d) xlib().close(this.#d);
-    this.#d = undefined;
-  }
-}

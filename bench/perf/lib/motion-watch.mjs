@@ -1,0 +1,106 @@
+// Sees pointer motion on the X server without polling it: a worker thread with its own Xlib
+// connection selects PointerMotionMask on the root window and blocks in poll(2) on the X socket;
+// each MotionNotify is stamped (wall clock) in the worker as it is read and posted to the main
+// thread. Polling XQueryPointer in a loop instead would keep one of the machine's cores and the
+// X server busy exactly while a latency is being measured.
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+
+const wallMs = () => performance.timeOrigin + performance.now();
+
+/** Motion events of `display`'s pointer; `waitFor(x, y, ms)` resolves with when it got there. */
+export class MotionWatch {
+  #worker;
+  #ready;
+  /** {x, y, at} of every motion seen; waiters get the first at or after their start. */
+  #seen = [];
+  #waiters = new Set();
+
+  constructor(display) {
+    this.#worker = new Worker(new URL(import.meta.url), { workerData: { display } });
+    this.#ready = new Promise((resolve, reject) => {
+      this.#worker.once('error', reject);
+      this.#worker.on('message', (m) => {
+        if (m === 'ready') return resolve();
+        this.#seen.push(m);
+        if (this.#seen.length > 4096) this.#seen.splice(0, 2048);
+        for (const w of this.#waiters) w(m);
+      });
+    });
+  }
+
+  ready() {
+    return this.#ready;
+  }
+
+  /** Resolves with the wall-clock time the pointer reached (x, y) at or after `since`, or undefined after `timeoutMs`. */
+  waitFor(x, y, since, timeoutMs = 500) {
+    const hit = (m) => m.x === x && m.y === y && m.at >= since;
+    const known = this.#seen.find(hit);
+    if (known !== undefined) return Promise.resolve(known.at);
+    return new Promise((resolve) => {
+      const done = (at) => {
+        clearTimeout(timer);
+        this.#waiters.delete(waiter);
+        resolve(at);
+      };
+      const waiter = (m) => {
+        if (hit(m)) done(m.at);
+      };
+      const timer = setTimeout(() => done(undefined), timeoutMs);
+      this.#waiters.add(waiter);
+    });
+  }
+
+  async close() {
+    this.#worker.postMessage('stop');
+    await this.#worker.terminate();
+  }
+}
+
+const POINTER_MOTION_MASK = 1 << 6;
+const MOTION_NOTIFY = 6;
+const POLLIN = 1;
+
+async function watch({ display }) {
+  const { default: koffi } = await import('koffi');
+  const x11 = koffi.load('libX11.so.6');
+  const libc = koffi.load('libc.so.6');
+  const open = x11.func('void *XOpenDisplay(const char *)');
+  const root = x11.func('unsigned long XDefaultRootWindow(void *)');
+  const select = x11.func('int XSelectInput(void *, unsigned long, long)');
+  const flush = x11.func('int XFlush(void *)');
+  const fdOf = x11.func('int XConnectionNumber(void *)');
+  const pending = x11.func('int XPending(void *)');
+  const next = x11.func('int XNextEvent(void *, _Out_ uint8_t *)');
+  const close = x11.func('int XCloseDisplay(void *)');
+  const poll = libc.func('int poll(_Inout_ uint8_t *fds, unsigned long nfds, int timeout)');
+  const d = open(display);
+  if (!d) throw new Error(`cannot open ${display}`);
+  select(d, root(d), POINTER_MOTION_MASK);
+  flush(d);
+  const pfd = Buffer.alloc(8);
+  pfd.writeInt32LE(fdOf(d), 0);
+  pfd.writeInt16LE(POLLIN, 4);
+  const event = Buffer.alloc(192);
+  let stopping = false;
+  parentPort.on('message', (m) => {
+    if (m === 'stop') stopping = true;
+  });
+  parentPort.postMessage('ready');
+  while (!stopping) {
+    // Blocks this thread (not the main one) until the X socket is readable, 50 ms at most so a
+    // stop request is seen; XPending then reads whatever arrived.
+    poll(pfd, 1, 50);
+    while (pending(d) > 0) {
+      next(d, event);
+      if ((event.readInt32LE(0) & 0x7f) !== MOTION_NOTIFY) continue;
+      // XMotionEvent on LP64: x_root at 72, y_root at 76.
+      parentPort.postMessage({ x: event.readInt32LE(72), y: event.readInt32LE(76), at: wallMs() });
+    }
+    // Let the stop message in between polls.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  close(d);
+}
+
+if (!isMainThread && workerData?.display !== undefined) await watch(workerData);
