@@ -63,23 +63,17 @@ const POLLIN = 1;
 
 async function watch({ display }) {
   const { default: koffi } = await import('koffi');
-  const x11 = koffi.load('libX11.so.6');
-  const libc = koffi.load('libc.so.6');
-  const open = x11.func('void *XOpenDisplay(const char *)');
-  const root = x11.func('unsigned long XDefaultRootWindow(void *)');
-  const select = x11.func('int XSelectInput(void *, unsigned long, long)');
-  const flush = x11.func('int XFlush(void *)');
-  const fdOf = x11.func('int XConnectionNumber(void *)');
-  const pending = x11.func('int XPending(void *)');
-  const next = x11.func('int XNextEvent(void *, _Out_ uint8_t *)');
-  const close = x11.func('int XCloseDisplay(void *)');
-  const poll = libc.func('int poll(_Inout_ uint8_t *fds, unsigned long nfds, int timeout)');
-  const d = open(display);
+  const { xlib } = await import('./xlib.mjs');
+  const x = xlib();
+  const poll = koffi
+    .load('libc.so.6')
+    .func('int poll(_Inout_ uint8_t *fds, unsigned long nfds, int timeout)');
+  const d = x.open(display);
   if (!d) throw new Error(`cannot open ${display}`);
-  select(d, root(d), POINTER_MOTION_MASK);
-  flush(d);
+  x.selectInput(d, x.root(d), POINTER_MOTION_MASK);
+  x.flush(d);
   const pfd = Buffer.alloc(8);
-  pfd.writeInt32LE(fdOf(d), 0);
+  pfd.writeInt32LE(x.connectionNumber(d), 0);
   pfd.writeInt16LE(POLLIN, 4);
   const event = Buffer.alloc(192);
   let stopping = false;
@@ -91,8 +85,8 @@ async function watch({ display }) {
     // Blocks this thread (not the main one) until the X socket is readable, 50 ms at most so a
     // stop request is seen; XPending then reads whatever arrived.
     poll(pfd, 1, 50);
-    while (pending(d) > 0) {
-      next(d, event);
+    while (x.pending(d) > 0) {
+      x.nextEvent(d, event);
       if ((event.readInt32LE(0) & 0x7f) !== MOTION_NOTIFY) continue;
       // XMotionEvent on LP64: x_root at 72, y_root at 76.
       parentPort.postMessage({ x: event.readInt32LE(72), y: event.readInt32LE(76), at: wallMs() });
@@ -100,7 +94,7 @@ async function watch({ display }) {
     // Let the stop message in between polls.
     await new Promise((resolve) => setImmediate(resolve));
   }
-  close(d);
+  x.close(d);
 }
 
 if (!isMainThread && workerData?.display !== undefined) await watch(workerData);

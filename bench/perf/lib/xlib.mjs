@@ -24,6 +24,10 @@ export function xlib() {
     keysymToKeycode: x11.func('uint8_t XKeysymToKeycode(void *, unsigned long)'),
     fakeKey: xtst.func('int XTestFakeKeyEvent(void *, unsigned int, int, unsigned long)'),
     fakeMotion: xtst.func('int XTestFakeMotionEvent(void *, int, int, int, unsigned long)'),
+    selectInput: x11.func('int XSelectInput(void *, unsigned long, long)'),
+    connectionNumber: x11.func('int XConnectionNumber(void *)'),
+    pending: x11.func('int XPending(void *)'),
+    nextEvent: x11.func('int XNextEvent(void *, _Out_ uint8_t *)'),
   };
   return f;
 }
