@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { Capability, Channel, Codec } from '@guruconnect/protocol';
+import { Channel } from '@guruconnect/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Agent, createAgent } from './agent.js';
 import type { AgentOptions } from './agent-options.js';
+import { lumaDcQuantizer, paintUntilJpeg } from './test-support/jpeg-probe.js';
 import { RelayPeer } from './test-support/relay-peer.js';
 import { XDrawClient } from './test-support/x-draw-client.js';
 import { XevRecorder } from './test-support/xev-recorder.js';
@@ -164,34 +165,9 @@ describe('Agent against a relay peer and Xvfb', () => {
     const win = client.createWindow(40, 300, 256, 192, 0);
     try {
       await peer.waitFor((p) => p.messages('displayList').length > 0);
-      peer.send({
-        payload: {
-          case: 'viewerPresence',
-          value: { viewerId: 'v1', joined: true, capabilities: [Capability.CodecJpeg, Capability.CodecZstd] },
-        },
-      });
-      let seed = 11;
-      const jpeg = () =>
-        peer
-          .messages('videoFrame')
-          .flatMap((f) => f.rects)
-          .find((r) => r.codec === Codec.JPEG);
-      for (let i = 0; i < 40 && jpeg() === undefined; i++) {
-        const px = new Uint8Array(256 * 192 * 4);
-        for (let p = 0; p < px.length; p++) {
-          seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-          px[p] = seed >>> 24;
-        }
-        client.putImage(win, 0, 0, 256, 192, px);
-        await new Promise((r) => setTimeout(r, 50));
-        for (const f of peer.messages('videoFrame')) {
-          peer.send({ payload: { case: 'frameAck', value: { sequence: f.sequence } } }, 'v1');
-        }
-      }
-      const rect = jpeg();
+      const rect = await paintUntilJpeg(peer, client, win, { width: 256, height: 192 });
       expect(rect).toBeDefined();
-      // libjpeg scales the standard luminance table (DC entry 16) by 5000 / q below 50: q30 → 27.
-      expect(lumaDcQuantizer(rect!.payload)).toBe(27);
+      expect(lumaDcQuantizer(rect!.payload)).toBe(27); // q30
     } finally {
       client.destroyWindow(win);
       client.close();
@@ -251,16 +227,4 @@ function ownShmSegments(): string[] {
     .map((line) => line.trim().split(/\s+/))
     .filter((cols) => cols[4] === String(process.pid))
     .map((cols) => cols[1] ?? '');
-}
-
-/** The DC entry of a baseline JPEG's first quantization table (luminance, 8-bit precision). */
-function lumaDcQuantizer(jpeg: Uint8Array): number {
-  for (let i = 2; i + 5 < jpeg.length; ) {
-    if (jpeg[i] !== 0xff) break;
-    const marker = jpeg[i + 1]!;
-    const length = (jpeg[i + 2]! << 8) | jpeg[i + 3]!;
-    if (marker === 0xdb && (jpeg[i + 4]! & 0x0f) === 0) return jpeg[i + 5]!;
-    i += 2 + length;
-  }
-  throw new Error('no luminance quantization table');
 }

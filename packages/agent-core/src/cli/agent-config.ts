@@ -24,6 +24,8 @@ export interface AgentConfigFile {
   display?: string;
   /** Frame rate cap. Default 60. */
   fps?: number;
+  /** Highest JPEG quality for moving and photographic areas, 1–100. Default 93. */
+  maxQuality?: number;
   /** Log level. Default `info`. */
   logLevel?: string;
   /** Serve terminals only, never touch X. Default: only when no X display is reachable. */
@@ -60,6 +62,12 @@ export async function readAgentConfig(path: string): Promise<AgentConfigFile> {
   }
   if (config.fps !== undefined && (typeof config.fps !== 'number' || config.fps < 1 || config.fps > 240)) {
     throw new AgentError(AgentErrorCode.Config, `${path}: "fps" must be a number from 1 to 240`);
+  }
+  if (
+    config.maxQuality !== undefined &&
+    (!Number.isInteger(config.maxQuality) || config.maxQuality < 1 || config.maxQuality > 100)
+  ) {
+    throw new AgentError(AgentErrorCode.Config, `${path}: "maxQuality" must be an integer from 1 to 100`);
   }
   for (const flag of ['terminalOnly', 'terminal', 'allowRootShell'] as const) {
     if (config[flag] !== undefined && typeof config[flag] !== 'boolean') {

@@ -4,7 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lumaDcQuantizer, paintUntilJpeg } from '../test-support/jpeg-probe.js';
 import { RelayPeer } from '../test-support/relay-peer.js';
+import { XDrawClient } from '../test-support/x-draw-client.js';
 import { Xvfb } from '../test-support/xvfb.js';
 import { readAgentConfig } from './agent-config.js';
 import { AGENT_NODE_FLAGS } from './node-flags.js';
@@ -60,6 +62,37 @@ describe('gc-agent CLI', () => {
     expect(await runCli(['connect', '--server', 'http://x'], missing)).toBe(2);
     expect(missing.err).toMatch(/--server and --code are required/);
     expect(await runCli(['connect', '--server', 'http://x', '--code', '1', '--fps', '0'], io())).toBe(2);
+    for (const q of ['0', '101', '2.5', 'high']) {
+      const bad = io();
+      expect(await runCli(['connect', '--server', 'http://x', '--code', '1', '--max-quality', q], bad)).toBe(
+        2,
+      );
+      expect(bad.err).toMatch(/--max-quality must be an integer from 1 to 100/);
+    }
+  });
+
+  it('passes --max-quality to the JPEG encoder', async () => {
+    const peer = await RelayPeer.start();
+    const client = new XDrawClient(xvfb.display);
+    const win = client.createWindow(20, 20, 256, 192, 0);
+    const s = io();
+    const run = runCli(
+      ['run', '--server', peer.url, '--agent-key', 'cak_t', '--display', xvfb.display, '--max-quality', '30'],
+      s,
+    );
+    try {
+      await peer.waitFor((p) => p.messages('displayList').length > 0);
+      const rect = await paintUntilJpeg(peer, client, win, { width: 256, height: 192 });
+      expect(rect).toBeDefined();
+      expect(lumaDcQuantizer(rect!.payload)).toBe(27); // q30; the default (93) gives 2
+    } finally {
+      // Stopped before the display goes, whatever the outcome.
+      s.signal?.();
+      expect(await run).toBe(0);
+      client.destroyWindow(win);
+      client.close();
+      await peer.close();
+    }
   });
 
   it('says clearly when no X display is reachable with --require-display (exit 3)', async () => {
@@ -239,6 +272,10 @@ describe('gc-agent CLI', () => {
     const s = io();
     expect(await runCli(['run', '--config', join(dir, 'a.json')], s)).toBe(2);
     expect(s.err).toMatch(/must contain "server" and "agentKey"/);
+    writeFileSync(join(dir, 'b.json'), '{"server": "http://x", "agentKey": "cak_t", "maxQuality": 150}');
+    const q = io();
+    expect(await runCli(['run', '--config', join(dir, 'b.json')], q)).toBe(2);
+    expect(q.err).toMatch(/"maxQuality" must be an integer from 1 to 100/);
   });
 });
 

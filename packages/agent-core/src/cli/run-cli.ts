@@ -26,6 +26,8 @@ export interface CliIo {
 const COMMON = `Common options:
   --display DISPLAY     X display to capture and control (default $DISPLAY)
   --fps N               frame rate cap, 1-240 (default 60)
+  --max-quality N       highest JPEG quality for moving and photographic areas,
+                        1-100 (default 93); lower it for metered links
   --terminal-only       serve terminals only, never touch X (the default when no
                         X display is reachable)
   --require-display     exit with code 3 instead of running terminal-only when no
@@ -108,6 +110,7 @@ const OPTIONS = {
   config: { type: 'string' },
   display: { type: 'string' },
   fps: { type: 'string' },
+  'max-quality': { type: 'string' },
   'log-level': { type: 'string' },
   'unit-dir': { type: 'string' },
   name: { type: 'string' },
@@ -213,12 +216,21 @@ function fps(values: Values, fallback?: number): number | undefined {
   return n;
 }
 
+function maxQuality(values: Values, fallback?: number): number | undefined {
+  if (values['max-quality'] === undefined) return fallback;
+  const n = Number(values['max-quality']);
+  if (!Number.isInteger(n) || n < 1 || n > 100)
+    throw new UsageError(`--max-quality must be an integer from 1 to 100`);
+  return n;
+}
+
 async function runAgent(values: Values, io: CliIo, mode: 'connect' | 'run'): Promise<number> {
   let server = values.server;
   let key: { supportCode: string } | { agentKey: string };
   let display = values.display ?? io.env.DISPLAY;
   let level: LogLevel;
   let rate: number | undefined;
+  let quality: number | undefined;
   let terminalConfig: AgentConfigFile | undefined;
   if (mode === 'connect') {
     if (server === undefined || values.code === undefined)
@@ -226,6 +238,7 @@ async function runAgent(values: Values, io: CliIo, mode: 'connect' | 'run'): Pro
     key = { supportCode: values.code };
     level = logLevel(values);
     rate = fps(values);
+    quality = maxQuality(values);
   } else if (values.config !== undefined || (server === undefined && values['agent-key'] === undefined)) {
     const config = await readAgentConfig(values.config ?? DEFAULT_CONFIG_PATH);
     terminalConfig = config;
@@ -234,6 +247,7 @@ async function runAgent(values: Values, io: CliIo, mode: 'connect' | 'run'): Pro
     display = values.display ?? config.display ?? io.env.DISPLAY;
     level = logLevel(values, config.logLevel);
     rate = fps(values, config.fps);
+    quality = maxQuality(values, config.maxQuality);
   } else {
     if (server === undefined || values['agent-key'] === undefined) {
       throw new UsageError('give --server and --agent-key, or --config');
@@ -241,6 +255,7 @@ async function runAgent(values: Values, io: CliIo, mode: 'connect' | 'run'): Pro
     key = { agentKey: values['agent-key'] };
     level = logLevel(values);
     rate = fps(values);
+    quality = maxQuality(values);
   }
   const logger = createConsoleLogger({ level, stream: io.stderr });
   const agent = createAgent({
@@ -249,6 +264,7 @@ async function runAgent(values: Values, io: CliIo, mode: 'connect' | 'run'): Pro
     logger,
     ...(display === undefined ? {} : { display }),
     ...(rate === undefined ? {} : { fps: rate }),
+    ...(quality === undefined ? {} : { jpegQuality: { max: quality } }),
     ...terminalOptions(values, terminalConfig),
   });
   logger.info(
