@@ -254,7 +254,10 @@ function writeResults(markdown) {
 // `--report-from FILE`: re-render RESULTS.md from the JSON line an earlier run printed.
 const from = process.argv.indexOf('--report-from');
 if (from >= 0) {
-  const raw = JSON.parse(readFileSync(process.argv[from + 1], 'utf8'));
+  // JSON has no NaN (a figure with no samples, PSNR of lossless output): it was written as null.
+  const raw = JSON.parse(readFileSync(process.argv[from + 1], 'utf8'), (_k, v) =>
+    v === null ? Number.NaN : v,
+  );
   const text = report(raw.results, raw.machine, WINDOW_MS);
   console.log(text.stdout);
   writeResults(text.markdown);
