@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { compress as compressDefaultLevel } from '@mongodb-js/zstd';
-import koffi from 'koffi';
+import { loadLibZstd } from './libzstd.js';
 
 type NativeZstd = { compress(data: Buffer, level?: number): Promise<Buffer> };
 
@@ -27,32 +27,6 @@ export const zstdLevelSupported = native !== undefined;
 /** zstd-compresses `data` at `level` on libuv's thread pool. */
 export function zstdCompress(data: Buffer, level: number): Promise<Buffer> {
   return native !== undefined ? native.compress(data, level) : compressDefaultLevel(data);
-}
-
-interface LibZstd {
-  bound(size: number): number;
-  compress(dst: Buffer, capacity: number, src: Buffer, size: number, level: number): number;
-  isError(code: number): number;
-}
-
-let libzstd: LibZstd | null | undefined;
-
-/** The system's libzstd (`libzstd.so.1`) through koffi, or null when it cannot be loaded. */
-function loadLibZstd(): LibZstd | null {
-  if (libzstd !== undefined) return libzstd;
-  try {
-    const lib = koffi.load('libzstd.so.1');
-    libzstd = {
-      bound: lib.func('size_t ZSTD_compressBound(size_t srcSize)') as LibZstd['bound'],
-      compress: lib.func(
-        'size_t ZSTD_compress(void *dst, size_t dstCapacity, const void *src, size_t srcSize, int level)',
-      ) as LibZstd['compress'],
-      isError: lib.func('unsigned int ZSTD_isError(size_t code)') as LibZstd['isError'],
-    };
-  } catch {
-    libzstd = null; // the thread-pool path still works
-  }
-  return libzstd;
 }
 
 /** Inputs up to this many bytes may be compressed synchronously (a 64×64 tile). */

@@ -1,5 +1,5 @@
-import koffi from 'koffi';
 import { EncoderError, EncoderErrorCode } from './encoder-error.js';
+import { type LibZstd, loadLibZstd } from './libzstd.js';
 
 /** Largest window a stream uses (and viewers accept): 2^22 = 4 MiB. */
 export const ZSTD_STREAM_WINDOW_LOG = 22;
@@ -17,26 +17,6 @@ export interface ZstdStreamOptions {
   library?: string;
 }
 
-interface LibZstdStream {
-  createCCtx(): unknown;
-  freeCCtx(cctx: unknown): number;
-  setParameter(cctx: unknown, param: number, value: number): number;
-  reset(cctx: unknown, directive: number): number;
-  compressStream2(
-    cctx: unknown,
-    dst: Buffer,
-    capacity: number,
-    dstPos: [number],
-    src: Uint8Array,
-    size: number,
-    srcPos: [number],
-    endOp: number,
-  ): number;
-  bound(size: number): number;
-  isError(code: number): number;
-  errorName(code: number): string;
-}
-
 const ZSTD_C_COMPRESSION_LEVEL = 100;
 const ZSTD_C_WINDOW_LOG = 101;
 const ZSTD_C_HASH_LOG = 102;
@@ -48,33 +28,6 @@ const ZSTD_C_CHECKSUM_FLAG = 201;
 const ZSTD_RESET_SESSION_ONLY = 1;
 const ZSTD_E_FLUSH = 1;
 
-const libraries = new Map<string, LibZstdStream | null>();
-
-function load(name: string): LibZstdStream | null {
-  const known = libraries.get(name);
-  if (known !== undefined) return known;
-  let lib: LibZstdStream | null;
-  try {
-    const so = koffi.load(name);
-    lib = {
-      createCCtx: so.func('void *ZSTD_createCCtx(void)'),
-      freeCCtx: so.func('size_t ZSTD_freeCCtx(void *cctx)'),
-      setParameter: so.func('size_t ZSTD_CCtx_setParameter(void *cctx, int param, int value)'),
-      reset: so.func('size_t ZSTD_CCtx_reset(void *cctx, int directive)'),
-      compressStream2: so.func(
-        'size_t ZSTD_compressStream2_simpleArgs(void *cctx, void *dst, size_t dstCapacity, _Inout_ size_t *dstPos, const void *src, size_t srcSize, _Inout_ size_t *srcPos, int endOp)',
-      ),
-      bound: so.func('size_t ZSTD_compressBound(size_t srcSize)'),
-      isError: so.func('unsigned int ZSTD_isError(size_t code)'),
-      errorName: so.func('const char *ZSTD_getErrorName(size_t code)'),
-    } as LibZstdStream;
-  } catch {
-    lib = null; // ZstdStream.open reports unavailability; callers fall back to single frames
-  }
-  libraries.set(name, lib);
-  return lib;
-}
-
 /**
  * The compressor behind `VideoFrame.stream_chunk`: one zstd stream (system libzstd through
  * koffi) flushed once per chunk (a frame's small rectangles), so a chunk costs only what is new
@@ -84,20 +37,20 @@ function load(name: string): LibZstdStream | null {
  * in the order the viewers will decode them. Holds a native context: {@link close} frees it.
  */
 export class ZstdStream {
-  readonly #lib: LibZstdStream;
+  readonly #lib: LibZstd;
   #cctx: unknown;
   #resetPending = true;
   #counter = 0;
   #out = Buffer.alloc(0);
 
-  private constructor(lib: LibZstdStream, cctx: unknown) {
+  private constructor(lib: LibZstd, cctx: unknown) {
     this.#lib = lib;
     this.#cctx = cctx;
   }
 
   /** A new stream, or undefined when libzstd cannot be loaded. */
   static open(options: ZstdStreamOptions = {}): ZstdStream | undefined {
-    const lib = load(options.library ?? 'libzstd.so.1');
+    const lib = loadLibZstd(options.library);
     if (lib === null) return undefined;
     const cctx = lib.createCCtx();
     if (cctx === null) return undefined;
@@ -130,7 +83,7 @@ export class ZstdStream {
     const lib = this.#lib;
     let header = this.#counter;
     if (this.#resetPending) {
-      const code = lib.reset(this.#cctx, ZSTD_RESET_SESSION_ONLY);
+      const code = lib.resetCCtx(this.#cctx, ZSTD_RESET_SESSION_ONLY);
       if (lib.isError(code) !== 0) throw failure(lib, code);
       this.#resetPending = false;
       this.#counter = 0;
@@ -176,6 +129,6 @@ export class ZstdStream {
   }
 }
 
-function failure(lib: LibZstdStream, code: number): EncoderError {
+function failure(lib: LibZstd, code: number): EncoderError {
   return new EncoderError(EncoderErrorCode.ZstdStreamFailed, `zstd stream failed: ${lib.errorName(code)}`);
 }

@@ -2,39 +2,11 @@
 // context (koffi) fed the chunks in order, checking their numbers as <gc-viewer> does.
 import { Codec, type VideoFrame } from '@guruconnect/protocol';
 import { decompress } from '@mongodb-js/zstd';
-import koffi from 'koffi';
+import { type LibZstd, loadLibZstd } from '../encode/libzstd.js';
 
-interface LibZstdDecompress {
-  create(): unknown;
-  free(ctx: unknown): number;
-  reset(ctx: unknown, directive: number): number;
-  decompress(
-    ctx: unknown,
-    dst: Buffer,
-    capacity: number,
-    dstPos: [number],
-    src: Uint8Array,
-    size: number,
-    srcPos: [number],
-  ): number;
-  isError(code: number): number;
-  errorName(code: number): string;
-}
-
-let lib: LibZstdDecompress | undefined;
-function load(): LibZstdDecompress {
-  if (lib !== undefined) return lib;
-  const so = koffi.load('libzstd.so.1');
-  lib = {
-    create: so.func('void *ZSTD_createDCtx(void)'),
-    free: so.func('size_t ZSTD_freeDCtx(void *ctx)'),
-    reset: so.func('size_t ZSTD_DCtx_reset(void *ctx, int directive)'),
-    decompress: so.func(
-      'size_t ZSTD_decompressStream_simpleArgs(void *ctx, void *dst, size_t cap, _Inout_ size_t *dstPos, const void *src, size_t size, _Inout_ size_t *srcPos)',
-    ),
-    isError: so.func('unsigned int ZSTD_isError(size_t code)'),
-    errorName: so.func('const char *ZSTD_getErrorName(size_t code)'),
-  } as LibZstdDecompress;
+function load(): LibZstd {
+  const lib = loadLibZstd();
+  if (lib === null) throw new Error('libzstd.so.1 is needed to read stream chunks');
   return lib;
 }
 
@@ -59,7 +31,7 @@ export class StreamReader {
   resets = 0;
 
   constructor() {
-    this.#ctx = load().create();
+    this.#ctx = load().createDCtx();
   }
 
   /** Decompresses one chunk (header byte first). */
@@ -67,7 +39,7 @@ export class StreamReader {
     const l = load();
     const header = chunk[0] ?? 0;
     if ((header & 0x80) !== 0) {
-      l.reset(this.#ctx, 1);
+      l.resetDCtx(this.#ctx, 1);
       this.#next = header & 0x7f;
       this.resets++;
     }
@@ -78,7 +50,7 @@ export class StreamReader {
     const src: [number] = [1];
     for (;;) {
       const before = dst[0];
-      const code = l.decompress(this.#ctx, out, out.byteLength, dst, chunk, chunk.byteLength, src);
+      const code = l.decompressStream(this.#ctx, out, out.byteLength, dst, chunk, chunk.byteLength, src);
       if (l.isError(code) !== 0) throw new Error(`zstd stream: ${l.errorName(code)}`);
       if (src[0] === chunk.byteLength && dst[0] === before) break;
     }
@@ -87,7 +59,7 @@ export class StreamReader {
   }
 
   close(): void {
-    load().free(this.#ctx);
+    load().freeDCtx(this.#ctx);
   }
 }
 
