@@ -55,8 +55,9 @@ export class X11ScreenCapturer implements ScreenCapturer {
    */
   #async: { conn: X11Connection; shm: ShmSegment | undefined } | undefined;
   #probe: X11Connection | undefined;
-  #capturing = false;
-  #probing = false;
+  /** The thread-pool call in flight on each of those connections, if any. */
+  #capturing: Promise<unknown> | undefined;
+  #probing: Promise<unknown> | undefined;
   #closed = false;
 
   constructor(options: X11ScreenCapturerOptions = {}) {
@@ -133,25 +134,26 @@ export class X11ScreenCapturer implements ScreenCapturer {
    */
   async captureAsync(displayId: string, rect: PixelRect): Promise<CapturedImage> {
     this.#assertOpen();
-    if (this.#shm === undefined || this.#capturing) return this.capture(displayId, rect);
+    if (this.#shm === undefined || this.#capturing !== undefined) return this.capture(displayId, rect);
     const display = this.#display(displayId);
     this.#checkInside(display, rect);
     this.#async ??= this.#openAsync();
     const shm = this.#async.shm;
     if (shm === undefined) return this.capture(displayId, rect);
-    this.#capturing = true;
+    const call = shm.getImageAsync(
+      this.#async.conn.root,
+      display.x + rect.x,
+      display.y + rect.y,
+      rect.width,
+      rect.height,
+    );
+    this.#capturing = call;
     try {
-      const data = await shm.getImageAsync(
-        this.#async.conn.root,
-        display.x + rect.x,
-        display.y + rect.y,
-        rect.width,
-        rect.height,
-      );
+      const data = await call;
       this.#assertOpen();
       return { width: rect.width, height: rect.height, stride: rect.width * 4, data };
     } finally {
-      this.#capturing = false;
+      this.#capturing = undefined;
     }
   }
 
@@ -161,15 +163,16 @@ export class X11ScreenCapturer implements ScreenCapturer {
    */
   async cursorPositionAsync(): Promise<{ x: number; y: number } | undefined> {
     this.#assertOpen();
-    if (this.#probing) return undefined;
+    if (this.#probing !== undefined) return undefined;
     this.#probe ??= new X11Connection({ display: this.#conn.name });
     const query = pointerQuery(this.#probe);
-    this.#probing = true;
+    const call = callAsync(this.#probe.lib.XQueryPointer, ...query.args);
+    this.#probing = call;
     try {
-      const ok = await callAsync(this.#probe.lib.XQueryPointer, ...query.args);
+      const ok = await call;
       return this.#closed ? undefined : query.position(ok);
     } finally {
-      this.#probing = false;
+      this.#probing = undefined;
     }
   }
 
@@ -248,16 +251,11 @@ export class X11ScreenCapturer implements ScreenCapturer {
     const probe = this.#probe;
     this.#async = undefined;
     this.#probe = undefined;
-    const closeLater = (): void => {
-      if (this.#capturing || this.#probing) {
-        setTimeout(closeLater, 5);
-        return;
-      }
+    void Promise.allSettled([this.#capturing, this.#probing]).then(() => {
       asyncConns?.shm?.close();
       asyncConns?.conn.close();
       probe?.close();
-    };
-    closeLater();
+    });
   }
 
   #emitDamage(rects: PixelRect[]): void {
