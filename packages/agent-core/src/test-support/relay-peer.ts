@@ -23,6 +23,8 @@ export interface RelayPeerOptions {
   port?: number;
   /** Which messages to keep in `received` (listeners see all). Default: every one. */
   record?: (envelope: Envelope) => boolean;
+  /** Sees the raw bytes the agent sends after the upgrade (WebSocket framing included). */
+  onRawData?: (chunk: Buffer) => void;
 }
 
 /**
@@ -75,6 +77,8 @@ export class RelayPeer {
         socket.destroy();
         return;
       }
+      const tap = this.#options.onRawData;
+      if (tap !== undefined) socket.on('data', (chunk: Buffer) => tap(chunk));
       wss.handleUpgrade(req, socket, head, (ws) => this.#onConnection(ws));
     });
     await new Promise<void>((resolve, reject) => {

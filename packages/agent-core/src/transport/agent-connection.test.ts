@@ -1,6 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { Codec, type Envelope, VideoFrameSchema } from '@guruconnect/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { BufferPool } from '../encode/buffer-pool.js';
 import { RelayPeer } from '../test-support/relay-peer.js';
 import { AgentConnection, agentUrl } from './agent-connection.js';
 import type { ConnectionState } from './connection-state.js';
@@ -67,7 +68,26 @@ describe('AgentConnection', () => {
     await peer.waitFor((p) => p.messages('heartbeat').some((h) => !h.reply), 3000);
   });
 
+  it('masks its frames with a zero key (valid framing, nothing to XOR)', async () => {
+    const raw: Buffer[] = [];
+    const peer = await RelayPeer.start({ onRawData: (chunk) => raw.push(chunk) });
+    cleanups.push(() => peer.close());
+    const { conn } = connection(peer.url);
+    conn.start();
+    await until(() => conn.state.kind === 'connected');
+    // The first frame is the AgentHello: FIN + binary, the mask bit set, then a zero key.
+    const bytes = Buffer.concat(raw);
+    expect(bytes[0]).toBe(0x82);
+    expect(bytes[1]! & 0x80).toBe(0x80);
+    const length = bytes[1]! & 0x7f;
+    const keyAt = length === 126 ? 4 : length === 127 ? 10 : 2;
+    expect([...bytes.subarray(keyAt, keyAt + 4)]).toEqual([0, 0, 0, 0]);
+    expect(peer.messages('agentHello')).toHaveLength(1);
+  });
+
   it('sends video frames from reused buffers, each one whole, even when the socket backs up', async () => {
+    const acquire = vi.spyOn(BufferPool.prototype, 'acquire');
+    cleanups.push(async () => acquire.mockRestore());
     const peer = await RelayPeer.start();
     cleanups.push(() => peer.close());
     const { conn } = connection(peer.url);
@@ -90,6 +110,15 @@ describe('AgentConnection', () => {
       expect(payload.byteLength).toBe(300_000);
       expect(payload.every((b) => b === Number(frame.sequence))).toBe(true);
     }
+    // Every buffer was written and released by now: the next frame is encoded into one of them.
+    const acquired = acquire.mock.results.map((r) => (r.value as Buffer).buffer);
+    const next = create(VideoFrameSchema, {
+      sequence: 41n,
+      rects: [{ x: 0, y: 0, width: 1, height: 1, codec: Codec.JPEG, payload: new Uint8Array(300_000) }],
+    });
+    expect(conn.send({ payload: { case: 'videoFrame', value: next } })).toBe(true);
+    expect(acquire).toHaveBeenCalledTimes(41);
+    expect(acquired).toContain((acquire.mock.results[40]!.value as Buffer).buffer);
   });
 
   it('drops a relay that stops answering heartbeats and reconnects', async () => {
