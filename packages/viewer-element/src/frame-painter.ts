@@ -82,12 +82,18 @@ export class FramePainter {
   /**
    * Paints every rectangle of `frame`. Throws {@link ViewerError} `GC_ERR_VIEWER_DECODE` for a
    * rectangle that is out of bounds or does not decode (rectangles before it stay painted). A
-   * frame without a display size before any frame had one is skipped (nothing to paint on yet).
+   * frame without a display size before any frame had one is not painted (nothing to paint on
+   * yet; the key frame that follows covers it), but its stream chunk is still read: it may be the
+   * one that starts the stream this viewer follows from now on.
    */
   async paint(frame: VideoFrame): Promise<PaintResult> {
     // Compact frames leave the display fields to key frames: 0 means unchanged.
     if (frame.displayWidth === 0 && frame.displayHeight === 0) {
-      if (this.#size === undefined) return { resized: false };
+      if (this.#size === undefined) {
+        const lost =
+          frame.streamChunk.byteLength > 0 && this.#stream?.read(frame.streamChunk).kind === 'lost';
+        return lost ? { resized: false, streamLost: true } : { resized: false };
+      }
     } else {
       this.#size = { width: frame.displayWidth, height: frame.displayHeight };
     }

@@ -190,6 +190,39 @@ describe('<gc-viewer> zstd stream and compact frames', () => {
     }
   });
 
+  it('follows a stream whose first chunk came in a frame before its key frame', async () => {
+    // The agent restarts its stream for a newcomer; a broadcast frame already being built then
+    // carries the restart and can reach the newcomer before the key frame addressed to it.
+    const peer = await h.join({ id: 'restart', scale: 'actual' });
+    const stream = new TestStream();
+    try {
+      const first = await rect(0, 0, glyph(4), 6, 13, Codec.RAW_BGRA);
+      peer.send(streamFrame(3, stream.chunk(chunkContent([first]))));
+      expect((await peer.next('frameAck')).sequence).toBe(3n);
+      const key = await rect(
+        0,
+        0,
+        bgraSolid(DISPLAY.width, DISPLAY.height, [9, 9, 9]),
+        DISPLAY.width,
+        DISPLAY.height,
+      );
+      peer.send(videoFrame(4, DISPLAY, [key], true));
+      await peer.next('frameAck');
+      // The same glyph again: the chunk refers back to the one before the key frame.
+      const again = await rect(30, 20, glyph(4), 6, 13, Codec.RAW_BGRA);
+      peer.send(streamFrame(5, stream.chunk(chunkContent([again]))));
+      expect((await peer.next('frameAck')).sequence).toBe(5n);
+      const screen = new ScreenModel(DISPLAY.width, DISPLAY.height);
+      screen.apply(key);
+      screen.apply(again);
+      expect((await canvas('restart')).equals(screen.rgba)).toBe(true);
+      expect(await errorCodes('restart')).toEqual([]);
+      expect(peer.all('refreshRequest')).toEqual([]);
+    } finally {
+      stream.close();
+    }
+  });
+
   it('refuses hostile chunks with GC_ERR_VIEWER_DECODE, asks for a refresh and recovers', async () => {
     const peer = await h.join({ id: 'hostile', scale: 'actual' });
     const key = await rect(
@@ -203,12 +236,21 @@ describe('<gc-viewer> zstd stream and compact frames', () => {
     await peer.next('frameAck');
     const outside = await rect(DISPLAY.width - 4, 0, glyph(1), 6, 13, Codec.RAW_BGRA);
     const truncated = chunkContent([await rect(0, 0, glyph(1), 6, 13, Codec.RAW_BGRA)]).subarray(0, 50);
+    const inside = await rect(0, 0, glyph(1), 6, 13, Codec.RAW_BGRA);
+    const chunkOf = (content: Buffer, windowLog?: number): Uint8Array => {
+      const stream = new TestStream(windowLog);
+      try {
+        return stream.chunk(content);
+      } finally {
+        stream.close();
+      }
+    };
     const cases: Uint8Array[] = [
       new Uint8Array([0x80, 1, 2, 3, 4, 5]), // garbage after a valid header
-      new TestStream().chunk(chunkContent([outside])), // a rectangle outside the display
-      new TestStream().chunk(truncated), // content ends inside a rectangle
-      new TestStream().chunk(Buffer.alloc(5 * 1024 * 1024)), // decompresses past 4 MiB
-      new TestStream(27).chunk(chunkContent([outside])), // a window past the protocol's 4 MiB
+      chunkOf(chunkContent([outside])), // a rectangle outside the display
+      chunkOf(truncated), // content ends inside a rectangle
+      chunkOf(Buffer.alloc(5 * 1024 * 1024)), // decompresses past 4 MiB
+      chunkOf(chunkContent([inside]), 27), // fine content, but a window past the protocol's 4 MiB
     ];
     let sequence = 2;
     for (const chunk of cases) {
