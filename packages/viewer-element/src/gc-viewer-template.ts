@@ -67,3 +67,19 @@ export function renderViewer(view: ViewerView): TemplateResult {
     </div>
   `;
 }
+
+/**
+ * The size the screen is drawn at: the display's own size in `actual` scale, else the largest
+ * that fits `viewport` with the display's aspect; 0×0 before the display size is known.
+ */
+export function stageSize(
+  display: { width: number; height: number } | undefined,
+  scale: 'fit' | 'actual',
+  viewport: { width: number; height: number },
+): { width: number; height: number } {
+  if (display === undefined) return { width: 0, height: 0 };
+  if (scale === 'actual') return display;
+  const factor = Math.min(viewport.width / display.width, viewport.height / display.height);
+  if (!(factor > 0)) return { width: 0, height: 0 };
+  return { width: display.width * factor, height: display.height * factor };
+}

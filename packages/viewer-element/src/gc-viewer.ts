@@ -8,7 +8,7 @@ import { CursorOverlay } from './cursor-overlay.js';
 import { DesktopInput } from './desktop-input.js';
 import { FramePainter } from './frame-painter.js';
 import { gcViewerStyles } from './gc-viewer-styles.js';
-import { renderViewer } from './gc-viewer-template.js';
+import { renderViewer, stageSize } from './gc-viewer-template.js';
 import { CTRL_ALT_DEL } from './keysyms.js';
 import { PlaybackController } from './playback-controller.js';
 import { SessionController } from './session-controller.js';
@@ -322,7 +322,7 @@ export class GcViewer extends LitElement {
       mode: this.mode,
       state: this.connectionState,
       notice: this.#controller.notice,
-      stage: this.#stageSize(),
+      stage: stageSize(this.#controller.displaySize, this.scale, this.#viewportSize),
       playback: this.#playback.status,
       player: this.#playback.player,
       terminalPane: this.#terminalPane,
@@ -368,16 +368,6 @@ export class GcViewer extends LitElement {
     this.#terminalPane = false;
     if (this.mode !== 'playback') this.#playback.dispose();
     if (this.mode === 'terminal' && this.connectionState.kind === 'connected') void this.#openTerminal();
-  }
-
-  #stageSize(): { width: number; height: number } {
-    const display = this.#controller.displaySize;
-    if (display === undefined) return { width: 0, height: 0 };
-    if (this.scale === 'actual') return display;
-    const { width, height } = this.#viewportSize;
-    const factor = Math.min(width / display.width, height / display.height);
-    if (!(factor > 0)) return { width: 0, height: 0 };
-    return { width: display.width * factor, height: display.height * factor };
   }
 
   #attachInput(): void {

@@ -5,13 +5,13 @@ import type {
   SessionState,
   TerminalData,
   TerminalExit,
-  VideoFrame,
 } from '@guruconnect/protocol';
 import { Capability, Channel, CloseReason, SessionState_State } from '@guruconnect/protocol';
 import type { ConnectionState } from './connection-state.js';
 import { ConnectionStateMachine } from './connection-state.js';
 import type { CursorOverlay } from './cursor-overlay.js';
 import type { FramePainter } from './frame-painter.js';
+import { FramePipeline } from './frame-pipeline.js';
 import { reconnectDelay } from './reconnect-backoff.js';
 import { ViewerError, ViewerErrorCode } from './viewer-error.js';
 import {
@@ -21,7 +21,6 @@ import {
   ConsentPendingEvent,
   DisconnectedEvent,
   DisplaysChangedEvent,
-  ResizeEvent,
   ViewerErrorEvent,
 } from './viewer-events.js';
 import type { SessionClose } from './viewer-session.js';
@@ -72,8 +71,8 @@ export interface SessionControllerOptions {
 /**
  * The connection behind one `<gc-viewer>`: obtains tokens, opens {@link ViewerSession}s, walks
  * the {@link ConnectionStateMachine}, reconnects with backoff when the close reason allows it
- * and a token provider can mint a new single-use token, paints frames in order and acknowledges
- * each one, and fires the element's events. `dispose()` (or `disconnect()`) stops everything.
+ * and a token provider can mint a new single-use token, hands frames to its
+ * {@link FramePipeline}, and fires the element's events. `dispose()` (or `disconnect()`) stops everything.
  */
 export class SessionController {
   readonly #options: SessionControllerOptions;
@@ -84,7 +83,7 @@ export class SessionController {
   /** The `token` attribute value already spent (tokens are single-use; provider tokens are never reused). */
   #usedToken = '';
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
-  #paintChain: Promise<void> = Promise.resolve();
+  readonly #frames: FramePipeline;
   #grantedControl = false;
   #channels: readonly Channel[] = [];
   #viewerId = '';
@@ -92,11 +91,23 @@ export class SessionController {
   #retries = 0;
   #displays: readonly Display[] = [];
   #activeDisplayId = '';
-  #displaySize: { width: number; height: number } | undefined;
   #notice = '';
 
   constructor(options: SessionControllerOptions) {
     this.#options = options;
+    this.#frames = new FramePipeline({
+      painter: options.painter,
+      cursor: options.cursor,
+      current: (session) => session === this.#session,
+      activeDisplayId: () => this.#activeDisplayId,
+      displaySwitched: (displayId) => {
+        this.#activeDisplayId = displayId;
+        options.changed();
+      },
+      changed: options.changed,
+      emit: (event) => this.#emit(event),
+      reportError: (error) => this.#reportError(error),
+    });
   }
 
   get state(): ConnectionState {
@@ -109,7 +120,7 @@ export class SessionController {
     return this.#activeDisplayId;
   }
   get displaySize(): { width: number; height: number } | undefined {
-    return this.#displaySize;
+    return this.#frames.displaySize;
   }
   /** A message about the live session (e.g. the agent went offline), or ''. */
   get notice(): string {
@@ -195,9 +206,7 @@ export class SessionController {
     }
     if (generation !== this.#generation) return;
     // The painter follows the agent's zstd stream only where its decoder can (WebAssembly).
-    const painter = this.#options.painter();
-    painter?.resetSession();
-    const streams = painter !== undefined && (await painter.streamCapable());
+    const streams = await this.#frames.begin();
     if (generation !== this.#generation) return;
     this.#grantedControl = false;
     this.#channels = [];
@@ -276,10 +285,7 @@ export class SessionController {
       }
       case 'videoFrame': {
         this.#activate();
-        const frame = payload.value;
-        this.#paintChain = this.#paintChain
-          .then(() => this.#paint(session, frame, decodeMs))
-          .catch((error: unknown) => this.#reportError(error));
+        this.#frames.enqueue(session, payload.value, decodeMs);
         break;
       }
       case 'cursorShape':
@@ -342,52 +348,6 @@ export class SessionController {
     this.#setState({ kind: 'connected' });
     if (kind === 'awaiting-consent') this.#emit(new ConsentGrantedEvent());
     this.#emit(new ConnectedEvent(this.#viewerId, this.#grantedControl));
-  }
-
-  async #paint(session: ViewerSession, frame: VideoFrame, decodeMs: number): Promise<void> {
-    const painter = this.#options.painter();
-    if (session !== this.#session || painter === undefined) return;
-    const started = performance.now();
-    try {
-      const result = await painter.paint(frame);
-      if (frame.displayId !== '' && frame.displayId !== this.#activeDisplayId) {
-        this.#activeDisplayId = frame.displayId;
-        this.#options.changed();
-      }
-      if (result.resized) {
-        this.#displaySize = { width: frame.displayWidth, height: frame.displayHeight };
-        this.#options.cursor()?.setDisplaySize(frame.displayWidth, frame.displayHeight);
-        this.#options.changed();
-        this.#emit(new ResizeEvent(frame.displayWidth, frame.displayHeight, frame.displayId));
-        if (!frame.keyFrame) this.#refresh('the display changed size');
-      }
-      if (result.streamLost === true) this.#refresh('a stream chunk was missed');
-      if (result.unknownCodec !== undefined) {
-        this.#reportError(
-          new ViewerError(
-            ViewerErrorCode.UnknownCodec,
-            `frame ${frame.sequence} uses unknown codec ${result.unknownCodec}`,
-          ),
-        );
-        this.#refresh(`unknown codec ${result.unknownCodec}`);
-      }
-    } catch (error) {
-      this.#reportError(error);
-      this.#refresh('a rectangle failed to decode');
-    }
-    const paintTimeUs = Math.round((decodeMs + performance.now() - started) * 1000);
-    // Acknowledge even a frame that failed: acks are cumulative flow control, and the refresh
-    // asked for above repairs the picture.
-    session.send({
-      payload: {
-        case: 'frameAck',
-        value: { sequence: frame.sequence, captureTimeUs: frame.captureTimeUs, paintTimeUs },
-      },
-    });
-  }
-
-  #refresh(reason: string): void {
-    this.send({ payload: { case: 'refreshRequest', value: { displayId: this.#activeDisplayId, reason } } });
   }
 
   #closed(close: SessionClose): void {
