@@ -3,7 +3,7 @@ import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { type Envelope, EnvelopeSchema } from './gen/guruconnect/session/v1/session_pb.js';
 import { BULK_PAYLOADS } from './message-roles.js';
 import { ProtocolError, ProtocolErrorCode } from './protocol-error.js';
-import { encodeVideoFrameEnvelope, writable } from './video-frame-writer.js';
+import { encodeVideoFrameEnvelope } from './video-frame-writer.js';
 
 /** Default largest frame of any kind: 4 MiB. */
 export const DEFAULT_MAX_FRAME_BYTES = 4 * 1024 * 1024;
@@ -89,9 +89,9 @@ export function encodeEnvelope(
   }
   // Video frames are most of the bytes: written in one exact-size buffer (same bytes).
   const bytes =
-    message.payload.case === 'videoFrame' && !message.$unknown?.length && writable(message.payload.value)
+    (message.payload.case === 'videoFrame' && !message.$unknown?.length
       ? encodeVideoFrameEnvelope(message.viewerId, message.payload.value, allocate)
-      : toBinary(EnvelopeSchema, message);
+      : undefined) ?? toBinary(EnvelopeSchema, message);
   const limit = BULK_PAYLOADS.has(kind) ? maxFrame : maxControl;
   if (bytes.byteLength > limit) {
     throw new ProtocolError(

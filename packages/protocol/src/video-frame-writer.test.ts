@@ -2,7 +2,12 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeEnvelope, encodeEnvelope } from './envelope-codec.js';
-import { Codec, EnvelopeSchema, VideoFrameSchema } from './gen/guruconnect/session/v1/session_pb.js';
+import {
+  Codec,
+  EnvelopeSchema,
+  RectSchema,
+  VideoFrameSchema,
+} from './gen/guruconnect/session/v1/session_pb.js';
 import { encodeVideoFrameEnvelope } from './video-frame-writer.js';
 
 const u32 = fc.oneof(
@@ -43,7 +48,8 @@ describe('encodeVideoFrameEnvelope', () => {
           create(EnvelopeSchema, { viewerId, payload: { case: 'videoFrame', value } }),
         );
         const actual = encodeVideoFrameEnvelope(viewerId, value);
-        expect(Buffer.from(actual).equals(Buffer.from(expected))).toBe(true);
+        expect(actual).toBeDefined();
+        expect(Buffer.from(actual!).equals(Buffer.from(expected))).toBe(true);
       }),
       { numRuns: 500 },
     );
@@ -76,5 +82,29 @@ describe('encodeVideoFrameEnvelope', () => {
     expect(back.payload.value.sequence).toBe(1234n);
     expect(Buffer.from(back.payload.value.rects[0]!.payload).equals(Buffer.from(payload))).toBe(true);
     expect([...back.payload.value.streamChunk]).toEqual([0x80, 1, 2]);
+  });
+
+  it('covers every field of the messages it writes (a field added to the proto fails here)', () => {
+    expect(VideoFrameSchema.fields.map((f) => f.number)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(RectSchema.fields.map((f) => f.number)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    // Envelope: viewer_id and the payload oneof, of which this writes video_frame only.
+    expect(EnvelopeSchema.fields.filter((f) => f.oneof === undefined).map((f) => f.number)).toEqual([1]);
+  });
+
+  it('refuses what is not a uint32, as toBinary does, and leaves frames with unknown fields to toBinary', () => {
+    for (const x of [-1, 1.5, 2 ** 32]) {
+      const value = create(VideoFrameSchema, { rects: [{ x, width: 1, height: 1 }] });
+      expect(() => encodeVideoFrameEnvelope('', value)).toThrow(/invalid uint32/);
+      expect(() =>
+        toBinary(EnvelopeSchema, create(EnvelopeSchema, { payload: { case: 'videoFrame', value } })),
+      ).toThrow();
+    }
+    const unknown = create(VideoFrameSchema, { sequence: 1n });
+    unknown.$unknown = [{ no: 99, wireType: 0, data: new Uint8Array([5]) }];
+    expect(encodeVideoFrameEnvelope('', unknown)).toBeUndefined();
+    const encoded = encodeEnvelope({ payload: { case: 'videoFrame', value: unknown } });
+    expect(encoded).toEqual(
+      toBinary(EnvelopeSchema, create(EnvelopeSchema, { payload: { case: 'videoFrame', value: unknown } })),
+    );
   });
 });

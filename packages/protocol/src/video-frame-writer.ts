@@ -1,7 +1,8 @@
 import type { Rect, VideoFrame } from './gen/guruconnect/session/v1/session_pb.js';
 
-// Field numbers of the messages written here (session.proto); a test compares the output with
-// protobuf-es's `toBinary` byte for byte, so a change to the proto that this misses fails there.
+// Field numbers of the messages written here (session.proto). A test compares the output with
+// protobuf-es's `toBinary` byte for byte, and another checks that the messages have no fields
+// beyond those written here, so a field added to the proto fails the tests until it is written.
 const ENVELOPE_VIEWER_ID = 1;
 const ENVELOPE_VIDEO_FRAME = 19;
 const WIRE_VARINT = 0;
@@ -19,8 +20,9 @@ export function encodeVideoFrameEnvelope(
   viewerId: string,
   frame: VideoFrame,
   allocate: (size: number) => Uint8Array = (size) => new Uint8Array(size),
-): Uint8Array {
-  if (!writable(frame)) throw new Error('video frame writer: the frame carries unknown fields');
+): Uint8Array | undefined {
+  // Unknown fields (from a newer peer) are kept only by `toBinary`: the caller uses it instead.
+  if (frame.$unknown?.length || frame.rects.some((r) => r.$unknown?.length)) return undefined;
   const id = utf8.encode(viewerId);
   const displayId = utf8.encode(frame.displayId);
   const rectSizes = frame.rects.map(rectSize);
@@ -69,11 +71,6 @@ export function encodeVideoFrameEnvelope(
   return w.out;
 }
 
-/** False when the frame carries unknown fields (from a newer peer): only `toBinary` keeps them. */
-export function writable(frame: VideoFrame): boolean {
-  return !frame.$unknown?.length && frame.rects.every((r) => !r.$unknown?.length);
-}
-
 function rectSize(r: Rect): number {
   return (
     uintField(1, r.x) +
@@ -87,8 +84,9 @@ function rectSize(r: Rect): number {
   );
 }
 
-/** A proto3 uint32/enum field: absent when 0. */
+/** A proto3 uint32/enum field: absent when 0. Refuses what is not a uint32, as `toBinary` does. */
 function uintField(field: number, value: number): number {
+  if (value >>> 0 !== value) throw new Error(`video frame writer: invalid uint32 ${value} in field ${field}`);
   return value === 0 ? 0 : tagSize(field) + varintSize(value);
 }
 
