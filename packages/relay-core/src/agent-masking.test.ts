@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { connect, type Socket } from 'node:net';
 import { createEnvelope, encodeEnvelope } from '@guruconnect/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -18,37 +16,6 @@ afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-/** Upgrades a raw TCP socket to /v1/agent and returns it with the bytes read past the 101. */
-async function rawAgentSocket(port: number): Promise<{ socket: Socket; rest: Buffer[] }> {
-  const socket = connect(port, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', reject);
-  });
-  socket.write(
-    'GET /v1/agent HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-      `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
-  );
-  const rest: Buffer[] = [];
-  await new Promise<void>((resolve, reject) => {
-    let head = Buffer.alloc(0);
-    const onData = (chunk: Buffer) => {
-      head = Buffer.concat([head, chunk]);
-      const end = head.indexOf('\r\n\r\n');
-      if (end === -1) return;
-      socket.off('data', onData);
-      if (!head.subarray(0, end).toString().startsWith('HTTP/1.1 101')) {
-        reject(new Error(`upgrade refused: ${head.subarray(0, end).toString()}`));
-        return;
-      }
-      rest.push(head.subarray(end + 4));
-      resolve();
-    };
-    socket.on('data', onData);
-  });
-  return { socket, rest };
-}
 
 describe('agent frame masking', () => {
   it('accepts an agent whose mask is all zeros and forwards its frames byte for byte', async () => {
@@ -78,18 +45,8 @@ describe('agent frame masking', () => {
 
   it('still closes with 1002 an agent that sends a frame without a mask', async () => {
     h = await startHarness();
-    const { socket, rest } = await rawAgentSocket(h.port);
-    const errors: Error[] = [];
-    const closed = new Promise<Buffer>((resolve) => {
-      socket.on('data', (chunk: Buffer) => rest.push(chunk));
-      socket.on('error', (error) => errors.push(error));
-      socket.once('close', () => resolve(Buffer.concat(rest)));
-    });
-    // FIN + binary, mask bit clear, 3-byte payload.
-    socket.write(Buffer.from([0x82, 0x03, 1, 2, 3]));
-    const reply = await closed;
-    expect(reply[0]).toBe(0x88); // the first frame back is a close frame
-    expect(reply.readUInt16BE(2)).toBe(1002);
-    expect(errors).toEqual([]);
+    const agent = await connectAgent(h, h.agentKey('m1'));
+    agent.ws.send(Buffer.from([1, 2, 3]), { mask: false });
+    expect((await agent.closed).code).toBe(1002);
   });
 });
