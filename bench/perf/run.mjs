@@ -26,7 +26,7 @@ import {
 } from './lib/env.mjs';
 import { connectGc } from './lib/gc-client.mjs';
 import { connectMesh } from './lib/mesh-client.mjs';
-import { ensureMeshCentral, meshUnavailable, startMeshCentral } from './lib/meshcentral.mjs';
+import { ensureMeshCentral, startMeshCentral } from './lib/meshcentral.mjs';
 import { MotionWatch } from './lib/motion-watch.mjs';
 import { report } from './lib/report.mjs';
 import { connectRfb } from './lib/rfb-client.mjs';
@@ -122,10 +122,13 @@ async function startVnc(kind, display) {
 // "--cpu-prof --cpu-prof-dir=/tmp/prof" or "--trace-gc" (NODE_OPTIONS refuses some of them).
 // The agent and the relay run with the flags their product launchers use: gc-agent's shebang
 // and the reference server's start script (--single-threaded-gc, see agent-core node-flags.ts).
-const PROF = ['--single-threaded-gc', ...(process.env.GC_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
+const NODE_FLAGS = [
+  '--single-threaded-gc',
+  ...(process.env.GC_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+];
 
 async function startGc(display, codec, maxQuality) {
-  const relay = spawnChild(process.execPath, [...PROF, `${HERE}lib/relay-child.mjs`], {
+  const relay = spawnChild(process.execPath, [...NODE_FLAGS, `${HERE}lib/relay-child.mjs`], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const relayOut = lines(relay.stdout);
@@ -133,7 +136,7 @@ async function startGc(display, codec, maxQuality) {
   const agent = spawnChild(
     process.execPath,
     [
-      ...PROF,
+      ...NODE_FLAGS,
       `${HERE}lib/agent-child.mjs`,
       display,
       String(port),
@@ -265,7 +268,8 @@ if (from >= 0) {
 }
 
 ensurePackages(log);
-const meshReady = wanted.includes('meshcentral') ? ensureMeshCentral(log) : undefined;
+// Why MeshCentral cannot run (undefined: it can, or it was not asked for).
+const meshUnavailable = wanted.includes('meshcentral') ? ensureMeshCentral(log) : undefined;
 const xvfb = await startXvfb('1920x1080x24');
 log(`Xvfb on ${xvfb.display}`);
 const results = [];
@@ -280,7 +284,7 @@ try {
   await motion.ready();
   for (const run of RUNS) {
     if (!wanted.includes(run.name)) continue;
-    if (run.server === 'mesh' && meshReady === undefined) {
+    if (run.server === 'mesh' && meshUnavailable !== undefined) {
       results.push({ run: run.name, label: run.label, error: `not run: ${meshUnavailable}` });
       continue;
     }

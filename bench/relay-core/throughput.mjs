@@ -6,10 +6,10 @@
 //   npm run build && node bench/relay-core/throughput.mjs [seconds-per-run=2] [rounds=5] [all|own-process]
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createEnvelope, decodeEnvelope, encodeEnvelope } from '@guruconnect/protocol';
 import { WebSocket, WebSocketServer } from 'ws';
+import { freePort } from '../perf/lib/env.mjs';
 import { LIMITS, startBare, startRelay } from './middles.mjs';
 
 const SECONDS = Number(process.argv[2] ?? 2);
@@ -35,12 +35,12 @@ const CONFIGS = [
  */
 const zeroMask = (mask) => mask.fill(0);
 
-function open(url, headers = {}, { zeroMask: unmasked = false } = {}) {
+function open(url, headers = {}, { zeroKey = false } = {}) {
   const ws = new WebSocket(url, {
     headers,
     perMessageDeflate: false,
     maxPayload: LIMITS.maxFrameBytes,
-    ...(unmasked ? { generateMask: zeroMask } : {}),
+    ...(zeroKey ? { generateMask: zeroMask } : {}),
   });
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve(ws));
@@ -131,12 +131,12 @@ async function drive(sender, receiver, size, window) {
 /** Connects an agent and a viewer (or the two ends of a bare pipe) to a middle on `port`. */
 async function connect(kind, port) {
   if (kind === 'bare') {
-    const a = await open(`ws://127.0.0.1:${port}/a`, {}, { zeroMask: true });
+    const a = await open(`ws://127.0.0.1:${port}/a`, {}, { zeroKey: true });
     const b = await open(`ws://127.0.0.1:${port}/b`);
     await new Promise((resolve) => setTimeout(resolve, 20));
     return [a, b];
   }
-  const agent = await open(`ws://127.0.0.1:${port}/v1/agent`, {}, { zeroMask: true });
+  const agent = await open(`ws://127.0.0.1:${port}/v1/agent`, {}, { zeroKey: true });
   const hello = nextMessage(agent, 'helloResult');
   send(agent, { payload: { case: 'agentHello', value: { credential: { case: 'agentKey', value: 'k' } } } });
   await hello;
@@ -180,20 +180,11 @@ async function tcpTarget() {
   return wss;
 }
 
-/** A port nothing listens on right now (for socat, which cannot report the one it got). */
-async function freePort() {
-  const server = createNetServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** Opens the sender's end, retrying while the middle (socat) is not listening yet. */
 async function openWithRetry(url) {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await open(url, {}, { zeroMask: true });
+      return await open(url, {}, { zeroKey: true });
     } catch (error) {
       if (error.code !== 'ECONNREFUSED' || attempt >= 50) throw error;
       await new Promise((resolve) => setTimeout(resolve, 20));

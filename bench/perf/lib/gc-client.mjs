@@ -99,10 +99,11 @@ export async function connectGc({ port, onUpdate, onMessage, wantPixels = () => 
           return rect;
         }),
       );
+      // Frames still queued when the client closed are dropped (the decoders are freed).
+      if (client.closed) return;
       if (frame.streamChunk.byteLength > 0) {
         for (const r of chunkRects(stream.decode(frame.streamChunk))) rects.push({ ...r, lossy: false });
       }
-      if (client.closed) return;
       send({
         payload: {
           case: 'frameAck',

@@ -22,11 +22,13 @@ const CMD = {
   error: 65,
   inputLock: 87,
 };
-export const PASS_GAP_MS = 50;
+/** The web viewer's frame timer (ms the agent's KVM sleeps between capture passes). */
+const FRAME_TIMER_MS = 50;
+const PASS_GAP_MS = FRAME_TIMER_MS;
 const CELL = 16;
 
 /** Width and height from a JPEG's SOF marker (without decoding it). */
-export function jpegSize(data) {
+function jpegSize(data) {
   let i = 2;
   while (i + 9 < data.length && data[i] === 0xff) {
     const marker = data[i + 1];
@@ -135,7 +137,7 @@ export async function connectMesh({
   imageType = 4,
   quality = 40,
   scaling = 1024,
-  frameTimer = 50,
+  frameTimer = FRAME_TIMER_MS,
   timeoutMs = 20_000,
 }) {
   // The web UI is logged in before its user clicks Connect: the clock starts at the tunnel.

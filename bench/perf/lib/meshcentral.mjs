@@ -31,9 +31,6 @@ const GROUP = 'bench';
 /** The one account the harness logs in with (a local, loopback-only server). */
 export const MESH_USER = { name: 'bench', pass: 'Bench-pass-1!' };
 
-/** Why MeshCentral cannot run here (set by `ensureMeshCentral` when it returns undefined). */
-export let meshUnavailable;
-
 /**
  * The server's settings: no redirect port, no Intel AMT MPS port, no self-update, no agent
  * update, no LAN scanners (WAN mode), no backups, no Authenticode time-stamping of the Windows
@@ -80,8 +77,8 @@ function meshCommand(args) {
 /**
  * Installs meshcentral@1.1.55 into bench/.cache/meshcentral once (the npm registry is the only
  * network it needs; its dependencies have no install scripts), writes the server configuration
- * and creates the administrator account. Returns the cache paths, or undefined (with
- * `meshUnavailable` saying why) when that fails.
+ * and creates the administrator account. Returns undefined when MeshCentral is ready, else why
+ * it cannot run here.
  */
 export function ensureMeshCentral(log) {
   try {
@@ -115,11 +112,11 @@ export function ensureMeshCentral(log) {
       meshCommand(['--adminaccount', MESH_USER.name]);
       writeFileSync(`${DATA}/.bench-account`, `${MESH_USER.name}\n`);
     }
-    return { cache: CACHE, package: PACKAGE };
-  } catch (error) {
-    meshUnavailable = String(error.stderr?.toString().trim() || error.message || error).split('\n')[0];
-    log(`MeshCentral is not available: ${meshUnavailable}`);
     return undefined;
+  } catch (error) {
+    const reason = String(error.stderr?.toString().trim() || error.message || error).split('\n')[0];
+    log(`MeshCentral is not available: ${reason}`);
+    return reason;
   }
 }
 

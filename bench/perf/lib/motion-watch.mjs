@@ -7,12 +7,14 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 
 const wallMs = () => performance.timeOrigin + performance.now();
 
-/** Motion events of `display`'s pointer; `waitFor(x, y, ms)` resolves with when it got there. */
+/**
+ * Motion events of `display`'s pointer; `waitFor(x, y, since)` resolves with when it got there.
+ * Call it right after causing the move: events are delivered through this thread's event loop,
+ * so none can arrive before the waiter is registered.
+ */
 export class MotionWatch {
   #worker;
   #ready;
-  /** {x, y, at} of every motion seen; waiters get the first at or after their start. */
-  #seen = [];
   #waiters = new Set();
 
   constructor(display) {
@@ -21,8 +23,6 @@ export class MotionWatch {
       this.#worker.once('error', reject);
       this.#worker.on('message', (m) => {
         if (m === 'ready') return resolve();
-        this.#seen.push(m);
-        if (this.#seen.length > 4096) this.#seen.splice(0, 2048);
         for (const w of this.#waiters) w(m);
       });
     });
@@ -34,9 +34,6 @@ export class MotionWatch {
 
   /** Resolves with the wall-clock time the pointer reached (x, y) at or after `since`, or undefined after `timeoutMs`. */
   waitFor(x, y, since, timeoutMs = 500) {
-    const hit = (m) => m.x === x && m.y === y && m.at >= since;
-    const known = this.#seen.find(hit);
-    if (known !== undefined) return Promise.resolve(known.at);
     return new Promise((resolve) => {
       const done = (at) => {
         clearTimeout(timer);
@@ -44,16 +41,20 @@ export class MotionWatch {
         resolve(at);
       };
       const waiter = (m) => {
-        if (hit(m)) done(m.at);
+        if (m.x === x && m.y === y && m.at >= since) done(m.at);
       };
       const timer = setTimeout(() => done(undefined), timeoutMs);
       this.#waiters.add(waiter);
     });
   }
 
+  /** Asks the worker to close its X connection and waits for it to exit (ends it after 1 s). */
   async close() {
+    const exited = new Promise((resolve) => this.#worker.once('exit', resolve));
     this.#worker.postMessage('stop');
-    await this.#worker.terminate();
+    const timer = setTimeout(() => void this.#worker.terminate(), 1000);
+    await exited;
+    clearTimeout(timer);
   }
 }
 
@@ -95,6 +96,7 @@ async function watch({ display }) {
     await new Promise((resolve) => setImmediate(resolve));
   }
   x.close(d);
+  parentPort.close(); // nothing keeps the worker alive now: it exits
 }
 
 if (!isMainThread && workerData?.display !== undefined) await watch(workerData);

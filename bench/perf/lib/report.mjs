@@ -74,8 +74,8 @@ const rateAtLeast = (a, b) => a.updatesPerSec >= b.updatesPerSec - 1 / b.seconds
  */
 function behindMeshCentral(gc, mc, gcLowQuality) {
   // Video bytes compare at equal quality: either point of GuruConnect's rate–distortion curve
-  // (its default, or JPEG capped at 60) may be the one at or above MeshCentral's PSNR.
-  const videoPoints = [gc, ...(gcLowQuality?.video === undefined ? [] : [gcLowQuality])];
+  // (its default, or JPEG capped at 60, when measured) may be the one at or above MeshCentral's PSNR.
+  const videoPoints = [gc, ...(gcLowQuality === undefined ? [] : [gcLowQuality])];
   const videoAhead = videoPoints.find(
     (p) =>
       p.video.bytesPerUpdate <= mc.video.bytesPerUpdate &&
@@ -165,7 +165,7 @@ function targets(gc, byName, results) {
       'scrolling: ≤ 0.7× x0vncserver ZRLE bytes/update at ≥ its update rate and ≤ its CPU',
       gc.scrolling.bytesPerUpdate <= 0.7 * x0z.scrolling.bytesPerUpdate &&
         // Equal within one update over the window (both deliver every print of the producer).
-        gc.scrolling.updatesPerSec >= x0z.scrolling.updatesPerSec - 1 / x0z.scrolling.seconds &&
+        rateAtLeast(gc.scrolling, x0z.scrolling) &&
         gc.scrolling.cores[0] <= x0z.scrolling.cores[0],
       `${ratio(gc.scrolling.bytesPerUpdate, x0z.scrolling.bytesPerUpdate)} bytes/update, ${n1(gc.scrolling.updatesPerSec)} vs ${n1(x0z.scrolling.updatesPerSec)} upd/s, ${n2(gc.scrolling.cores[0])} vs ${n2(x0z.scrolling.cores[0])} cores`,
     );
@@ -203,10 +203,11 @@ function targets(gc, byName, results) {
   );
   const mc = byName.meshcentral;
   if (ok(mc)) {
-    const low = byName['gc-q60'];
-    const behind = behindMeshCentral(gc, mc, ok(low) ? low : undefined);
+    const q60 = byName['gc-q60'];
+    const low = ok(q60) && q60.video !== undefined ? q60 : undefined;
+    const behind = behindMeshCentral(gc, mc, low);
     const video =
-      ok(low) && low.video !== undefined
+      low !== undefined
         ? `; video at equal quality: ${kb(low.video.bytesPerUpdate)}/upd, ${db(low.video.psnr)}, ${n1(low.video.updatesPerSec)}/s with JPEG ≤ 60 vs ${kb(mc.video.bytesPerUpdate)}/upd, ${db(mc.video.psnr)}, ${n1(mc.video.updatesPerSec)}/s`
         : '';
     add(

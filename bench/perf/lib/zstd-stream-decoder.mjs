@@ -40,39 +40,42 @@ export function chunkRects(content) {
   return rects;
 }
 
+/** Most bytes one chunk decompresses to (the wire promise of `VideoFrame.stream_chunk`). */
+const CHUNK_MAX_BYTES = 4 * 1024 * 1024;
+
 export class ZstdStreamDecoder {
   #dctx;
   #next = -1;
-  #out = Buffer.alloc(0);
+  // One output buffer, reused: a fresh 4 MiB per chunk would make this process the bottleneck.
+  #out = Buffer.allocUnsafe(CHUNK_MAX_BYTES);
   constructor() {
     const l = load();
     this.#dctx = l.create();
     l.setParameter(this.#dctx, ZSTD_D_WINDOW_LOG_MAX, 22);
   }
-  /** Decodes one chunk (header byte first) to at most `max` bytes, or throws. */
-  decode(payload, max = 4 * 1024 * 1024) {
+  /** Decodes one chunk (header byte first), or throws; the bytes are valid until the next decode. */
+  decode(payload) {
+    if (this.#dctx === undefined) throw new Error('zstd stream decoder is closed');
     const l = load();
     const header = payload[0];
     if (header & RESET_FLAG) {
       l.reset(this.#dctx, 1);
-      this.#next = 0;
+      this.#next = header & 0x7f;
     }
     if ((header & 0x7f) !== this.#next)
       throw new Error(`zstd stream chunk ${header & 0x7f}, expected ${this.#next}`);
-    // One output buffer, reused: a fresh 4 MiB per chunk would make this process the bottleneck.
-    if (this.#out.byteLength < max) this.#out = Buffer.allocUnsafe(max);
     const out = this.#out;
     const dst = [0];
     const src = [1];
-    for (let round = 0; round < 64; round++) {
+    for (;;) {
       const before = dst[0];
-      const r = l.decompress(this.#dctx, out, max, dst, payload, payload.byteLength, src);
+      const r = l.decompress(this.#dctx, out, out.byteLength, dst, payload, payload.byteLength, src);
       if (l.isError(r)) throw new Error(`zstd stream: ${l.errorName(r)}`);
       if (src[0] === payload.byteLength && dst[0] === before) break;
-      if (dst[0] === max) throw new Error('zstd stream chunk is too large');
+      if (dst[0] === out.byteLength) throw new Error('zstd stream chunk is too large');
     }
     this.#next = (this.#next + 1) & 0x7f;
-    return out.subarray(0, dst[0]); // valid until the next decode
+    return out.subarray(0, dst[0]);
   }
   close() {
     if (this.#dctx) load().free(this.#dctx);
