@@ -110,12 +110,7 @@ export class FramePainter {
     }
     for (const rect of frame.rects) {
       if (rect.width === 0 || rect.height === 0) continue;
-      if (rect.x + rect.width > width || rect.y + rect.height > height) {
-        throw new ViewerError(
-          ViewerErrorCode.Decode,
-          `rectangle ${rect.width}×${rect.height}+${rect.x}+${rect.y} lies outside the ${width}×${height} display`,
-        );
-      }
+      assertInside('rectangle', rect.x, rect.y, rect, width, height);
       switch (rect.codec) {
         case Codec.ZSTD_BGRA: {
           const decoder = await this.#decoder;
@@ -136,12 +131,7 @@ export class FramePainter {
           await this.#drawJpeg(rect);
           break;
         case Codec.COPY:
-          if (rect.srcX + rect.width > width || rect.srcY + rect.height > height) {
-            throw new ViewerError(
-              ViewerErrorCode.Decode,
-              `copy source ${rect.width}×${rect.height}+${rect.srcX}+${rect.srcY} lies outside the ${width}×${height} display`,
-            );
-          }
+          assertInside('copy source', rect.srcX, rect.srcY, rect, width, height);
           // A canvas drawn onto itself reads its pixels as they were before the draw, so
           // overlapping scrolls are exact.
           this.#ctx.drawImage(
@@ -176,12 +166,7 @@ export class FramePainter {
     if (read.kind === 'unsynced') return true;
     for (const rect of read.rects) {
       if (rect.width === 0 || rect.height === 0) continue;
-      if (rect.x + rect.width > width || rect.y + rect.height > height) {
-        throw new ViewerError(
-          ViewerErrorCode.Decode,
-          `stream rectangle ${rect.width}×${rect.height}+${rect.x}+${rect.y} lies outside the ${width}×${height} display`,
-        );
-      }
+      assertInside('stream rectangle', rect.x, rect.y, rect, width, height);
       const rgba = read.output.rgba(rect.offset, rect.width * rect.height);
       this.#ctx.putImageData(new ImageData(rgba, rect.width, rect.height), rect.x, rect.y);
     }
@@ -222,5 +207,22 @@ export class FramePainter {
       this.#images.set(key, image);
     }
     return image;
+  }
+}
+
+/** Throws `GC_ERR_VIEWER_DECODE` unless `size` at (`x`, `y`) lies inside a `width`×`height` display. */
+function assertInside(
+  what: string,
+  x: number,
+  y: number,
+  size: { width: number; height: number },
+  width: number,
+  height: number,
+): void {
+  if (x + size.width > width || y + size.height > height) {
+    throw new ViewerError(
+      ViewerErrorCode.Decode,
+      `${what} ${size.width}×${size.height}+${x}+${y} lies outside the ${width}×${height} display`,
+    );
   }
 }
