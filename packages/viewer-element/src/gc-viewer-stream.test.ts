@@ -53,6 +53,23 @@ function glyph(seed: number): Buffer {
   return out;
 }
 
+/** `glyph(seed)` at (x, y), as a raw rectangle. */
+function glyphRect(x: number, y: number, seed: number): Promise<TestRect> {
+  return rect(x, y, glyph(seed), 6, 13, Codec.RAW_BGRA);
+}
+
+/** Sends a key frame of the whole display painted with `bgra` and waits for its ack. */
+async function sendKeyFrame(
+  peer: Awaited<ReturnType<ViewerHarness['join']>>,
+  sequence: number,
+  bgra: Buffer,
+): Promise<TestRect> {
+  const key = await rect(0, 0, bgra, DISPLAY.width, DISPLAY.height);
+  peer.send(videoFrame(sequence, DISPLAY, [key], true));
+  await peer.next('frameAck');
+  return key;
+}
+
 async function canvas(id: string): Promise<Buffer> {
   const b64 = await h.page.evaluate(([id, w, hh]) => window.gcTest.pixels(id, 0, 0, w, hh), [
     id,
@@ -75,16 +92,8 @@ describe('<gc-viewer> zstd stream and compact frames', () => {
       expect.arrayContaining([Capability.CodecZstdStream, Capability.CompactFrames]),
     );
     const screen = new ScreenModel(DISPLAY.width, DISPLAY.height);
-    const key = await rect(
-      0,
-      0,
-      bgraPattern(DISPLAY.width, DISPLAY.height, 3),
-      DISPLAY.width,
-      DISPLAY.height,
-    );
-    peer.send(videoFrame(1, DISPLAY, [key], true));
+    const key = await sendKeyFrame(peer, 1, bgraPattern(DISPLAY.width, DISPLAY.height, 3));
     screen.apply(key);
-    await peer.next('frameAck');
 
     const stream = new TestStream();
     try {
@@ -118,24 +127,16 @@ describe('<gc-viewer> zstd stream and compact frames', () => {
   it('notices a missed chunk, asks for a refresh, skips the stream until it starts over', async () => {
     const peer = await h.join({ id: 'gap', scale: 'actual' });
     const screen = new ScreenModel(DISPLAY.width, DISPLAY.height);
-    const key = await rect(
-      0,
-      0,
-      bgraSolid(DISPLAY.width, DISPLAY.height, [0, 0, 0]),
-      DISPLAY.width,
-      DISPLAY.height,
-    );
-    peer.send(videoFrame(1, DISPLAY, [key], true));
+    const key = await sendKeyFrame(peer, 1, bgraSolid(DISPLAY.width, DISPLAY.height, [0, 0, 0]));
     screen.apply(key);
-    await peer.next('frameAck');
     const stream = new TestStream();
     try {
-      const a = await rect(0, 0, glyph(1), 6, 13, Codec.RAW_BGRA);
+      const a = await glyphRect(0, 0, 1);
       peer.send(streamFrame(2, stream.chunk(chunkContent([a]))));
       screen.apply(a);
       await peer.next('frameAck');
-      stream.chunk(chunkContent([await rect(6, 0, glyph(2), 6, 13, Codec.RAW_BGRA)])); // never sent
-      const b = await rect(12, 0, glyph(3), 6, 13, Codec.RAW_BGRA);
+      stream.chunk(chunkContent([await glyphRect(6, 0, 2)])); // never sent
+      const b = await glyphRect(12, 0, 3);
       peer.send(streamFrame(3, stream.chunk(chunkContent([b]))));
       expect((await peer.next('refreshRequest')).reason).toContain('stream chunk was missed');
       expect((await peer.next('frameAck')).sequence).toBe(3n);
@@ -145,7 +146,7 @@ describe('<gc-viewer> zstd stream and compact frames', () => {
       expect((await canvas('gap')).equals(screen.rgba)).toBe(true);
       // The agent starts a new stream: painted again.
       stream.reset();
-      const c = await rect(18, 0, glyph(4), 6, 13, Codec.RAW_BGRA);
+      const c = await glyphRect(18, 0, 4);
       peer.send(streamFrame(5, stream.chunk(chunkContent([c]))));
       screen.apply(c);
       expect((await peer.next('frameAck')).sequence).toBe(5n);
@@ -161,24 +162,12 @@ describe('<gc-viewer> zstd stream and compact frames', () => {
     const peer = await h.join({ id: 'early', scale: 'actual' });
     const stream = new TestStream();
     try {
-      stream.chunk(chunkContent([await rect(0, 0, glyph(1), 6, 13, Codec.RAW_BGRA)])); // before it joined
-      peer.send(
-        streamFrame(7, stream.chunk(chunkContent([await rect(6, 0, glyph(2), 6, 13, Codec.RAW_BGRA)]))),
-      );
+      stream.chunk(chunkContent([await glyphRect(0, 0, 1)])); // before it joined
+      peer.send(streamFrame(7, stream.chunk(chunkContent([await glyphRect(6, 0, 2)]))));
       expect((await peer.next('frameAck')).sequence).toBe(7n);
-      const key = await rect(
-        0,
-        0,
-        bgraSolid(DISPLAY.width, DISPLAY.height, [9, 9, 9]),
-        DISPLAY.width,
-        DISPLAY.height,
-      );
-      peer.send(videoFrame(8, DISPLAY, [key], true));
-      await peer.next('frameAck');
+      const key = await sendKeyFrame(peer, 8, bgraSolid(DISPLAY.width, DISPLAY.height, [9, 9, 9]));
       // Not the start of a stream: skipped without an error (the agent opens a new one for it).
-      peer.send(
-        streamFrame(9, stream.chunk(chunkContent([await rect(12, 0, glyph(3), 6, 13, Codec.RAW_BGRA)]))),
-      );
+      peer.send(streamFrame(9, stream.chunk(chunkContent([await glyphRect(12, 0, 3)]))));
       expect((await peer.next('frameAck')).sequence).toBe(9n);
       const screen = new ScreenModel(DISPLAY.width, DISPLAY.height);
       screen.apply(key);
@@ -196,20 +185,12 @@ describe('<gc-viewer> zstd stream and compact frames', () => {
     const peer = await h.join({ id: 'restart', scale: 'actual' });
     const stream = new TestStream();
     try {
-      const first = await rect(0, 0, glyph(4), 6, 13, Codec.RAW_BGRA);
+      const first = await glyphRect(0, 0, 4);
       peer.send(streamFrame(3, stream.chunk(chunkContent([first]))));
       expect((await peer.next('frameAck')).sequence).toBe(3n);
-      const key = await rect(
-        0,
-        0,
-        bgraSolid(DISPLAY.width, DISPLAY.height, [9, 9, 9]),
-        DISPLAY.width,
-        DISPLAY.height,
-      );
-      peer.send(videoFrame(4, DISPLAY, [key], true));
-      await peer.next('frameAck');
+      const key = await sendKeyFrame(peer, 4, bgraSolid(DISPLAY.width, DISPLAY.height, [9, 9, 9]));
       // The same glyph again: the chunk refers back to the one before the key frame.
-      const again = await rect(30, 20, glyph(4), 6, 13, Codec.RAW_BGRA);
+      const again = await glyphRect(30, 20, 4);
       peer.send(streamFrame(5, stream.chunk(chunkContent([again]))));
       expect((await peer.next('frameAck')).sequence).toBe(5n);
       const screen = new ScreenModel(DISPLAY.width, DISPLAY.height);
@@ -225,18 +206,10 @@ describe('<gc-viewer> zstd stream and compact frames', () => {
 
   it('refuses hostile chunks with GC_ERR_VIEWER_DECODE, asks for a refresh and recovers', async () => {
     const peer = await h.join({ id: 'hostile', scale: 'actual' });
-    const key = await rect(
-      0,
-      0,
-      bgraSolid(DISPLAY.width, DISPLAY.height, [1, 2, 3]),
-      DISPLAY.width,
-      DISPLAY.height,
-    );
-    peer.send(videoFrame(1, DISPLAY, [key], true));
-    await peer.next('frameAck');
+    const key = await sendKeyFrame(peer, 1, bgraSolid(DISPLAY.width, DISPLAY.height, [1, 2, 3]));
     const outside = await rect(DISPLAY.width - 4, 0, glyph(1), 6, 13, Codec.RAW_BGRA);
-    const truncated = chunkContent([await rect(0, 0, glyph(1), 6, 13, Codec.RAW_BGRA)]).subarray(0, 50);
-    const inside = await rect(0, 0, glyph(1), 6, 13, Codec.RAW_BGRA);
+    const truncated = chunkContent([await glyphRect(0, 0, 1)]).subarray(0, 50);
+    const inside = await glyphRect(0, 0, 1);
     const chunkOf = (content: Buffer, windowLog?: number): Uint8Array => {
       const stream = new TestStream(windowLog);
       try {
@@ -262,7 +235,7 @@ describe('<gc-viewer> zstd stream and compact frames', () => {
     expect(await errorCodes('hostile')).toEqual(Array(cases.length).fill('GC_ERR_VIEWER_DECODE'));
     // The next stream that starts over paints again.
     const good = new TestStream();
-    const g = await rect(0, 0, glyph(5), 6, 13, Codec.RAW_BGRA);
+    const g = await glyphRect(0, 0, 5);
     peer.send(streamFrame(sequence, good.chunk(chunkContent([g]))));
     await peer.next('frameAck');
     good.close();
